@@ -1,0 +1,96 @@
+"""Command-line entry point: one sub-command per pipeline stage.
+
+Stage modules are imported only when their command runs, so ``--help`` and the
+commands that do not need them never load pandas, scikit-learn or other heavy libraries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .config import ConfigError, Settings, load_settings
+from .logs import configure_logging
+
+# command -> (module that implements it, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ingest": ("ingestion.main", "read the raw CSV, clean it and write train/val/test splits"),
+{%- if cookiecutter.data_validation == "pandera" %}
+    "validate": ("validation.main", "check raw and processed data against their schemas"),
+{%- endif %}
+{%- if cookiecutter.data_versioning == "dvc" %}
+    "version-data": ("versioning.main", "tag the current data version in git and DVC"),
+{%- endif %}
+    "train": ("training.main", "fit the model on the training split"),
+    "evaluate": ("evaluation.main", "score the model on the test split and apply the gate"),
+    "register": ("registry.main", "make the model champion if it passed the gate"),
+{%- if cookiecutter.serving != "none" %}
+    "serve": ("serving.main", "start the prediction service"),
+{%- endif %}
+{%- if cookiecutter.monitoring == "evidently" %}
+    "monitor": ("monitoring.main", "compare current data with the reference and report drift"),
+{%- endif %}
+}
+# The stages `pipeline` runs, in order.
+PIPELINE: tuple[str, ...] = (
+    "ingest",
+{%- if cookiecutter.data_validation == "pandera" %}
+    "validate",
+{%- endif %}
+    "train",
+    "evaluate",
+    "register",
+)
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="{{ cookiecutter.package_name }}",
+        description="Run the stages of the {{ cookiecutter.project_slug }} pipeline.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--params",
+        metavar="FILE",
+        help="params file (default: $PARAMS_FILE or config/params.yaml)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, summary) in COMMANDS.items():
+        commands.add_parser(name, help=summary, description=summary)
+    commands.add_parser(
+        "pipeline",
+        help=f"run {', '.join(PIPELINE)} in order",
+        description=f"Run {', '.join(PIPELINE)} in order; stop at the first failure.",
+    )
+    return parser
+
+
+def run_stage(name: str, settings: Settings) -> int:
+    """Import the module behind ``name`` and run it; return its exit status."""
+    module = importlib.import_module(f"{__package__}.{COMMANDS[name][0]}")
+    log.info("stage %s: start", name)
+    status = module.run(settings) or 0
+    log.info("stage %s: exit status %d", name, status)
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.params)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.logging.level, as_json=settings.logging.json)
+    stages = PIPELINE if args.command == "pipeline" else (args.command,)
+    for name in stages:
+        status = run_stage(name, settings)
+        if status:
+            return status
+    return 0

@@ -1,0 +1,10 @@
+"""Entry point of the ingestion stage, called by ``{{ cookiecutter.package_name }} <command>``."""
+
+from __future__ import annotations
+
+from ..config import Settings
+
+
+def run(settings: Settings) -> int:
+    """Run the stage with ``settings``; return the process exit status."""
+    raise NotImplementedError(f"the ingestion stage of {settings.project.name} is not written yet")

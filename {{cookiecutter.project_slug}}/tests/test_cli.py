@@ -1,0 +1,77 @@
+"""Tests of the command-line entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }} import __version__
+from {{ cookiecutter.package_name }}.cli import COMMANDS, PIPELINE, build_parser, main
+
+from .heavy import imports_heavy_libraries
+
+EXPECTED_COMMANDS = {
+    "ingest",
+{%- if cookiecutter.data_validation == "pandera" %}
+    "validate",
+{%- endif %}
+{%- if cookiecutter.data_versioning == "dvc" %}
+    "version-data",
+{%- endif %}
+    "train",
+    "evaluate",
+    "register",
+{%- if cookiecutter.serving != "none" %}
+    "serve",
+{%- endif %}
+{%- if cookiecutter.monitoring == "evidently" %}
+    "monitor",
+{%- endif %}
+}
+
+
+def test_commands_are_the_enabled_stages() -> None:
+    assert set(COMMANDS) == EXPECTED_COMMANDS
+    assert set(PIPELINE) <= EXPECTED_COMMANDS
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in [*EXPECTED_COMMANDS, "pipeline"]:
+        assert command in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--version"])
+    assert __version__ in capsys.readouterr().out
+
+
+def test_cli_is_light_to_import() -> None:
+    assert imports_heavy_libraries("{{ cookiecutter.package_name }}.cli") == []
+
+
+def test_bad_params_file_stops_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "params.yaml"
+    bad.write_text("data: [not, a, mapping]\n", encoding="utf-8")
+    assert main(["--params", str(bad), "ingest"]) == 2
+    assert "error: " in capsys.readouterr().err
+
+
+def test_module_entry_point_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert "pipeline" in result.stdout

@@ -1,0 +1,80 @@
+"""Tests of the params file and the typed settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }}.config import ENV_OVERRIDES, ConfigError, load_settings
+
+PARAMS = Path(__file__).resolve().parents[1] / "config" / "params.yaml"
+
+
+def write_params(tmp_path: Path, change) -> Path:
+    raw = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))
+    change(raw)
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return path
+
+
+def test_bundled_params_load() -> None:
+    settings = load_settings(PARAMS, environ={})
+    assert settings.data.target == "price"
+    assert 0 < settings.data.test_size < 1
+    assert settings.logging.level == "INFO"
+
+
+def test_every_key_has_a_comment() -> None:
+    lines = PARAMS.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines):
+        if line.strip() and not line.lstrip().startswith("#"):
+            previous = lines[number - 1].strip() if number else ""
+            assert "#" in line or previous.startswith("#"), f"line {number + 1} has no comment"
+
+
+def test_environment_overrides_deployment_keys() -> None:
+    settings = load_settings(PARAMS, environ={"LOG_LEVEL": "DEBUG", "DATA_SOURCE": "other.csv"})
+    assert settings.logging.level == "DEBUG"
+    assert settings.data.source == "other.csv"
+
+
+def test_every_override_names_an_existing_key() -> None:
+    raw = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        assert key in raw[section], variable
+
+
+def test_missing_key_is_named(tmp_path: Path) -> None:
+    path = write_params(tmp_path, lambda raw: raw["data"].pop("target"))
+    with pytest.raises(ConfigError, match=r"^data\.target: missing key"):
+        load_settings(path, environ={})
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    path = write_params(tmp_path, lambda raw: raw["data"].update(tagret="price"))
+    with pytest.raises(ConfigError, match=r"^data\.tagret: unknown key"):
+        load_settings(path, environ={})
+
+
+def test_wrong_type_is_named(tmp_path: Path) -> None:
+    path = write_params(tmp_path, lambda raw: raw["data"].update(seed="forty-two"))
+    with pytest.raises(ConfigError, match=r"^data\.seed: expected a number"):
+        load_settings(path, environ={})
+
+
+def test_bad_environment_value_is_named() -> None:
+    with pytest.raises(ConfigError, match=r"^logging\.json: expected true or false"):
+        load_settings(PARAMS, environ={"LOG_JSON": "maybe"})
+
+
+def test_unknown_log_level_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"^logging\.level"):
+        load_settings(PARAMS, environ={"LOG_LEVEL": "LOUD"})
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="params file not found"):
+        load_settings(tmp_path / "absent.yaml", environ={})

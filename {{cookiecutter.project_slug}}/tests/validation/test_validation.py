@@ -1,0 +1,19 @@
+"""Tests of the validation stage."""
+
+from __future__ import annotations
+
+import importlib
+
+from {{ cookiecutter.package_name }}.cli import COMMANDS
+
+from ..heavy import imports_heavy_libraries
+
+
+def test_validation_module_is_light_to_import() -> None:
+    assert not imports_heavy_libraries("{{ cookiecutter.package_name }}.validation.main")
+
+
+def test_validation_is_reachable_from_the_cli() -> None:
+    modules = {module for module, _ in COMMANDS.values()}
+    assert "validation.main" in modules
+    assert callable(importlib.import_module("{{ cookiecutter.package_name }}.validation.main").run)
