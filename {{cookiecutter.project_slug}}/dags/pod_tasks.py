@@ -12,9 +12,12 @@ from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperato
 from kubernetes.client import models as k8s
 
 # Set these as environment variables of the Airflow scheduler and workers.
-NAMESPACE = os.environ.get("PIPELINE_NAMESPACE", "{{ cookiecutter.project_slug }}-dev")
-IMAGE = os.environ.get("PIPELINE_IMAGE", "{{ cookiecutter.__image_prefix }}-train:main")
+DEFAULT_NAMESPACE = "{{ cookiecutter.project_slug }}-dev"
+DEFAULT_IMAGE = "{{ cookiecutter.__image_prefix }}-train:main"
+NAMESPACE = os.environ.get("PIPELINE_NAMESPACE", DEFAULT_NAMESPACE)
+IMAGE = os.environ.get("PIPELINE_IMAGE", DEFAULT_IMAGE)
 PARAMS_CONFIGMAP = "{{ cookiecutter.project_slug }}-params"
+CONFIG_DIR = "/etc/{{ cookiecutter.project_slug }}"
 
 
 def stage_task(command: str) -> KubernetesPodOperator:
@@ -26,17 +29,15 @@ def stage_task(command: str) -> KubernetesPodOperator:
         image=IMAGE,
         cmds=["{{ cookiecutter.package_name }}"],
         arguments=[command],
-        env_vars={"PARAMS_FILE": "/etc/{{ cookiecutter.project_slug }}/params.yaml"},
+        env_vars={"PARAMS_FILE": f"{CONFIG_DIR}/params.yaml"},
         volumes=[
             k8s.V1Volume(
                 name="params",
                 config_map=k8s.V1ConfigMapVolumeSource(name=PARAMS_CONFIGMAP),
-            )
+            ),
         ],
         volume_mounts=[
-            k8s.V1VolumeMount(
-                name="params", mount_path="/etc/{{ cookiecutter.project_slug }}", read_only=True
-            )
+            k8s.V1VolumeMount(name="params", mount_path=CONFIG_DIR, read_only=True),
         ],
         get_logs=True,
         on_finish_action="delete_pod",

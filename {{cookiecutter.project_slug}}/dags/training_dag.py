@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow import DAG
+
 from pod_tasks import stage_task
 
 with DAG(

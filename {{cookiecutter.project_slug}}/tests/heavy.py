@@ -6,16 +6,28 @@ import subprocess
 import sys
 
 HEAVY_LIBRARIES = (
+{%- if cookiecutter.data_versioning == "dvc" %}
     "dvc",
+{%- endif %}
+{%- if cookiecutter.monitoring == "evidently" %}
     "evidently",
+{%- endif %}
+{%- if cookiecutter.serving != "none" %}
     "fastapi",
+{%- endif %}
     "matplotlib",
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
     "mlflow",
+{%- endif %}
     "numpy",
     "pandas",
+{%- if cookiecutter.data_validation == "pandera" %}
     "pandera",
+{%- endif %}
     "sklearn",
+{%- if cookiecutter.serving != "none" %}
     "sqlalchemy",
+{%- endif %}
 )
 
 
