@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from .template import combination_id
+from .template import all_combinations, selected_combinations
 
 _BAKED: dict[str, object] = {}
 
 
-def pytest_report_header() -> list[str]:
-    from .template import all_combinations
-
-    return [f"template combinations: {len(all_combinations())} valid"]
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    valid = len(all_combinations())
+    terminalreporter.write_line(
+        f"template matrix: {len(selected_combinations())} of {valid} valid option combinations "
+        "baked, each once, and checked"
+    )
 
 
 def bake_once(cookies_session, answers: dict[str, str]):
     """Bake ``answers`` unless this worker already has; return the pytest-cookies result."""
-    key = combination_id(answers) + repr(sorted(answers.items()))
+    key = json.dumps(answers, sort_keys=True)
     if key not in _BAKED:
         _BAKED[key] = cookies_session.bake(extra_context=answers)
     return _BAKED[key]

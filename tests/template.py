@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 from pathlib import Path
 
@@ -126,3 +127,10 @@ def pairwise_combinations() -> list[dict[str, str]]:
         for name in ROTATED:
             answers[name] = CHOICES[name][index % len(CHOICES[name])]
     return chosen
+
+
+def selected_combinations() -> list[dict[str, str]]:
+    """All valid combinations, or the pairwise subset when TEMPLATE_MATRIX=pairwise."""
+    if os.environ.get("TEMPLATE_MATRIX") == "pairwise":
+        return pairwise_combinations()
+    return all_combinations()

@@ -9,9 +9,16 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }} import __version__
-from {{ cookiecutter.package_name }}.cli import COMMANDS, PIPELINE, build_parser, main
+from {{ cookiecutter.package_name }}.cli import (
+    COMMANDS,
+    PIPELINE,
+    build_parser,
+    main,
+)
 
 from .heavy import imports_heavy_libraries
+
+PACKAGE = "{{ cookiecutter.package_name }}"
 
 EXPECTED_COMMANDS = {
     "ingest",
@@ -54,7 +61,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_is_light_to_import() -> None:
-    assert imports_heavy_libraries("{{ cookiecutter.package_name }}.cli") == []
+    assert imports_heavy_libraries(f"{PACKAGE}.cli") == []
 
 
 def test_bad_params_file_stops_with_a_message(
@@ -68,7 +75,7 @@ def test_bad_params_file_stops_with_a_message(
 
 def test_module_entry_point_runs() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "--help"],
+        [sys.executable, "-m", PACKAGE, "--help"],
         capture_output=True,
         text=True,
         check=False,

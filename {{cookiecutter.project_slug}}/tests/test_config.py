@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.config import ENV_OVERRIDES, ConfigError, load_settings
+from {{ cookiecutter.package_name }}.config import (
+    ENV_OVERRIDES,
+    ConfigError,
+    load_settings,
+)
 
 PARAMS = Path(__file__).resolve().parents[1] / "config" / "params.yaml"
 

@@ -1,0 +1,49 @@
+# Tooling of the template itself. `make help` lists the tasks.
+# Needs only python3: uv is installed into .tools/, the dev environment into .venv/.
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(abspath $(TOOLS))/bin/uv
+RUN := $(UV) run --no-sync
+WORKERS ?= auto
+DEMO_DIR := demo
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help install test test-fast lint format demo clean
+
+help: ## list the tasks
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: .venv/.synced ## create .venv with the template's dev tools
+
+test: install ## bake every option combination and run every check (parallel)
+	$(RUN) pytest -n $(WORKERS) --dist loadgroup
+
+test-fast: install ## the same checks on a pairwise-covering subset of combinations
+	TEMPLATE_MATRIX=pairwise $(RUN) pytest -n $(WORKERS) --dist loadgroup
+
+lint: install ## ruff on the template's own code
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: install ## fix and format the template's own code
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+demo: install ## bake the default project into demo/ and run its checks
+	rm -rf $(DEMO_DIR)
+	$(RUN) cookiecutter --no-input --output-dir $(DEMO_DIR) .
+	$(MAKE) -C $(DEMO_DIR)/house-price-model UV=$(UV) install lint test
+	@echo "demo project: $(DEMO_DIR)/house-price-model"
+
+clean: ## remove the environments, caches and the demo
+	rm -rf $(TOOLS) .venv .pytest_cache .ruff_cache $(DEMO_DIR)

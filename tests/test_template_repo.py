@@ -1,0 +1,156 @@
+"""The template's own sources agree with each other."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+from .conftest import bake_once
+from .template import (
+    CHOICES,
+    COOKIECUTTER,
+    FORBIDDEN,
+    PROJECT_DIR,
+    PRUNE_MANIFEST,
+    ROOT,
+    render_path,
+)
+
+HOOKS = ROOT / "hooks"
+SPACED = re.compile(r"\{\{ cookiecutter\.(\w+) \}\}")
+
+
+def hook_constant(hook: str, name: str):
+    tree = ast.parse((HOOKS / hook).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name for target in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"{name} not found in {hook}")
+
+
+def test_hook_choices_match_cookiecutter_json() -> None:
+    hook = hook_constant("pre_gen_project.py", "CHOICES")
+    assert {name: list(values) for name, values in hook.items()} == CHOICES
+
+
+def test_hook_forbidden_combinations_match_the_tests() -> None:
+    hook = hook_constant("pre_gen_project.py", "REQUIREMENTS")
+    assert [tuple(rule[:4]) for rule in hook] == [tuple(rule) for rule in FORBIDDEN]
+
+
+def test_every_prompt_has_human_text() -> None:
+    prompts = COOKIECUTTER["__prompts__"]
+    public = [name for name in COOKIECUTTER if not name.startswith("_")]
+    assert sorted(prompts) == sorted(public)
+    for name, values in CHOICES.items():
+        assert sorted(prompts[name]) == sorted(["__prompt__", *values]), name
+
+
+def test_prune_manifest_names_real_paths_and_values() -> None:
+    for option, by_value in PRUNE_MANIFEST.items():
+        assert option in CHOICES, option
+        for value, paths in by_value.items():
+            assert value in CHOICES[option], f"{option}={value}"
+            for path in paths:
+                template_path = SPACED.sub(r"{{cookiecutter.\1}}", path)
+                assert (PROJECT_DIR / template_path).exists(), path
+
+
+def test_hooks_use_only_offline_standard_modules() -> None:
+    allowed = {"__future__", "json", "keyword", "re", "shutil", "sys", "unicodedata", "pathlib"}
+    for hook in HOOKS.glob("*.py"):
+        tree = ast.parse(hook.read_text(encoding="utf-8"))
+        imported = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {
+            node.module.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
+        assert imported <= allowed, f"{hook.name}: {sorted(imported - allowed)}"
+
+
+def test_hooks_read_answers_as_data() -> None:
+    for hook in HOOKS.glob("*.py"):
+        text = hook.read_text(encoding="utf-8")
+        expressions = re.findall(r"\{\{.*?\}\}", text)
+        assert expressions == ["{{ cookiecutter | tojson }}"], hook.name
+        assert 'json.loads(r"""{{ cookiecutter | tojson }}""")' in text
+
+
+DEFAULT_FILES = [
+    ".dvc/.gitignore",
+    ".dvc/config",
+    ".dvcignore",
+    ".github/workflows/ci.yml",
+    ".gitignore",
+    ".pre-commit-config.yaml",
+    ".python-version",
+    "CODEOWNERS",
+    "LICENSE",
+    "Makefile",
+    "README.md",
+    "config/params.yaml",
+    "data/raw/README.md",
+    "deploy/flux/environments.yaml",
+    "deploy/flux/gitrepository.yaml",
+    "deploy/flux/kustomization.yaml",
+    "deploy/k8s/base/kustomization.yaml",
+    "deploy/k8s/overlays/dev/kustomization.yaml",
+    "deploy/k8s/overlays/dev/namespace.yaml",
+    "deploy/k8s/overlays/prod/kustomization.yaml",
+    "deploy/k8s/overlays/prod/namespace.yaml",
+    "deploy/k8s/overlays/staging/kustomization.yaml",
+    "deploy/k8s/overlays/staging/namespace.yaml",
+    "dvc.yaml",
+    "pyproject.toml",
+    "src/house_price_model/__init__.py",
+    "src/house_price_model/__main__.py",
+    "src/house_price_model/cli.py",
+    "src/house_price_model/config.py",
+    "src/house_price_model/logs.py",
+    "tests/__init__.py",
+    "tests/heavy.py",
+    "tests/test_cli.py",
+    "tests/test_config.py",
+]
+STAGES = [
+    "ingestion",
+    "validation",
+    "versioning",
+    "training",
+    "evaluation",
+    "registry",
+    "serving",
+    "monitoring",
+]
+for _stage in STAGES:
+    DEFAULT_FILES += [
+        f"src/house_price_model/{_stage}/__init__.py",
+        f"src/house_price_model/{_stage}/main.py",
+        f"tests/{_stage}/__init__.py",
+        f"tests/{_stage}/test_{_stage}.py",
+    ]
+
+
+def test_default_project_has_exactly_the_known_files(cookies_session) -> None:
+    """A hand-written list, independent of the manifest, for the default answers."""
+    result = bake_once(cookies_session, {})
+    assert result.exit_code == 0, result.exception
+    project = Path(result.project_path)
+    assert project.name == "house-price-model"
+    actual = sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
+    assert actual == sorted(DEFAULT_FILES)
+
+
+def test_render_path_handles_template_names() -> None:
+    context = {"package_name": "pkg", "project_slug": "slug"}
+    assert render_path("src/{{cookiecutter.package_name}}/x.py", context) == "src/pkg/x.py"
+    assert json.dumps(PRUNE_MANIFEST)
