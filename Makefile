@@ -10,7 +10,7 @@ WORKERS ?= auto
 DEMO_DIR := demo
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install test test-fast lint format demo clean
+.PHONY: help install test test-fast lint format demo bench clean
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ demo: install ## bake the default project into demo/ and run its checks
 	$(RUN) cookiecutter --no-input --output-dir $(DEMO_DIR) .
 	$(MAKE) -C $(DEMO_DIR)/house-price-model UV=$(UV) install lint test
 	@echo "demo project: $(DEMO_DIR)/house-price-model"
+
+bench: install ## print bake-time figures (median of repeated bakes)
+	$(RUN) python benchmarks/bake_time.py
 
 clean: ## remove the environments, caches and the demo
 	rm -rf $(TOOLS) .venv .pytest_cache .ruff_cache $(DEMO_DIR)

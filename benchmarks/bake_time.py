@@ -1,0 +1,67 @@
+"""Bake time of the template: median of repeated in-process bakes.
+
+Prints a table and writes benchmarks/results/bake_time.json.
+Run with: .venv/bin/python benchmarks/bake_time.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from cookiecutter.main import cookiecutter
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = {
+    "default": {},
+    "everything-on": {"serving": "kserve", "orchestrator": "airflow"},
+    "everything-off": {
+        "ci": "none",
+        "data_versioning": "none",
+        "data_validation": "none",
+        "experiment_tracking": "none",
+        "serving": "none",
+        "monitoring": "none",
+        "gitops": "none",
+    },
+}
+
+
+def bake_seconds(answers: dict[str, str], runs: int) -> list[float]:
+    timings = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as out:
+            start = time.perf_counter()
+            cookiecutter(str(ROOT), no_input=True, extra_context=answers, output_dir=out)
+            timings.append(time.perf_counter() - start)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    bake_seconds({}, 1)  # warm imports and file caches
+    results = {}
+    print(f"{'case':<16} {'median s':>9} {'min s':>7} {'max s':>7}  ({args.runs} runs)")
+    for name, answers in CASES.items():
+        timings = bake_seconds(answers, args.runs)
+        results[name] = {
+            "median_s": statistics.median(timings),
+            "min_s": min(timings),
+            "max_s": max(timings),
+            "runs": args.runs,
+        }
+        row = results[name]
+        print(f"{name:<16} {row['median_s']:>9.3f} {row['min_s']:>7.3f} {row['max_s']:>7.3f}")
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "bake_time.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
