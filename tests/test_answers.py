@@ -64,11 +64,14 @@ BAD_CHOICES = [
 ]
 
 
-def run_cookiecutter(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    out = tmp_path / "out"
+def cookiecutter_cli(
+    tmp_path: Path, out: Path, *arguments: str, answers: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the cookiecutter command on the template with a private HOME; ``answers`` is stdin."""
     out.mkdir(exist_ok=True)
     return subprocess.run(
-        [*COOKIECUTTER, "--no-input", "--output-dir", str(out), str(ROOT), *arguments],
+        [*COOKIECUTTER, "--output-dir", str(out), str(ROOT), *arguments],
+        input=answers,
         capture_output=True,
         text=True,
         check=False,
@@ -76,9 +79,15 @@ def run_cookiecutter(tmp_path: Path, *arguments: str) -> subprocess.CompletedPro
     )
 
 
-def assert_refused(result: subprocess.CompletedProcess[str], tmp_path: Path) -> str:
+def run_cookiecutter(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return cookiecutter_cli(tmp_path, tmp_path / "out", "--no-input", *arguments)
+
+
+def assert_refused(
+    result: subprocess.CompletedProcess[str], tmp_path: Path, out: str = "out"
+) -> str:
     assert result.returncode != 0
-    assert list((tmp_path / "out").iterdir()) == [], "an output directory was left behind"
+    assert list((tmp_path / out).iterdir()) == [], "an output directory was left behind"
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
@@ -117,20 +126,9 @@ def test_choice_tampered_in_a_replay_file_is_refused_by_the_hook(
     replay = json.loads(replay_file.read_text(encoding="utf-8"))
     replay["cookiecutter"][field] = value
     replay_file.write_text(json.dumps(replay), encoding="utf-8")
-    out = tmp_path / "replayed"
-    out.mkdir()
-    result = subprocess.run(
-        [*COOKIECUTTER, "--replay-file", str(replay_file), "-o", str(out), str(ROOT)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
-    )
-    assert result.returncode != 0
-    assert list(out.iterdir()) == [], "an output directory was left behind"
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"error: {field}={value!r}: must be one of"), lines[0]
+    result = cookiecutter_cli(tmp_path, tmp_path / "replayed", "--replay-file", str(replay_file))
+    line = assert_refused(result, tmp_path, "replayed")
+    assert line.startswith(f"error: {field}={value!r}: must be one of"), line
 
 
 @pytest.mark.parametrize(
@@ -242,14 +240,7 @@ def test_typed_braces_stay_literal(tmp_path: Path) -> None:
     prompts = ["project_name", "project_slug", "package_name", "description", "author_name"]
     typed = [answers.get(name, "") for name in prompts]
     out = tmp_path / "out"
-    result = subprocess.run(
-        [*COOKIECUTTER, "--output-dir", str(out), str(ROOT)],
-        input="\n".join(typed) + "\n" * 20,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
-    )
+    result = cookiecutter_cli(tmp_path, out, answers="\n".join(typed) + "\n" * 20)
     assert result.returncode == 0, result.stdout + result.stderr
     (project,) = out.iterdir()
     assert project.name == "zoe-braces-raw-model"

@@ -6,6 +6,7 @@ Tests of one combination share an xdist group, so one worker bakes it once.
 from __future__ import annotations
 
 import configparser
+import functools
 import json
 import re
 import subprocess
@@ -53,7 +54,9 @@ def files_of(project: Path) -> list[Path]:
     return sorted(path for path in project.rglob("*") if path.is_file())
 
 
+@functools.lru_cache(maxsize=4)
 def texts_of(project: Path) -> dict[str, str]:
+    """Every file of a baked project, read once for all the checks of its combination."""
     return {
         path.relative_to(project).as_posix(): path.read_text(encoding="utf-8")
         for path in files_of(project)
@@ -100,8 +103,8 @@ def test_text_looks_hand_written(project: Path) -> None:
 
 @by_combination
 def test_structured_files_parse(project: Path) -> None:
-    for path in files_of(project):
-        text = path.read_text(encoding="utf-8")
+    for relative, text in texts_of(project).items():
+        path = project / relative
         if path.suffix == ".py":
             compile(text, str(path), "exec")
         elif path.suffix in {".yml", ".yaml"}:

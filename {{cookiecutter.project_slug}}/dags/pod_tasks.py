@@ -1,7 +1,7 @@
 """Shared building block of the DAGs: one pipeline command in its own Kubernetes pod.
 
 Each task runs the project image with ``config/params.yaml`` mounted from the
-``{{ cookiecutter.project_slug }}-params`` ConfigMap, as the deployment manifests do.
+``<project>-params`` ConfigMap, as the deployment manifests do.
 """
 
 from __future__ import annotations
@@ -11,20 +11,27 @@ import os
 from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
 from kubernetes.client import models as k8s
 
-# Set these as environment variables of the Airflow scheduler and workers.
-DEFAULT_NAMESPACE = "{{ cookiecutter.project_slug }}-dev"
-DEFAULT_IMAGE = "{{ cookiecutter.__image_prefix }}-train:main"
+PROJECT = "{{ cookiecutter.project_slug }}"
+{%- if cookiecutter.ci == "gitlab-ci" %}
+REPOSITORY = "registry.gitlab.com/{{ cookiecutter.organisation }}"
+DEFAULT_IMAGE = f"{REPOSITORY}/{PROJECT}/{PROJECT}-train:main"
+{%- else %}
+REPOSITORY = "ghcr.io/{{ cookiecutter.organisation }}"
+DEFAULT_IMAGE = f"{REPOSITORY}/{PROJECT}-train:main"
+{%- endif %}
+DEFAULT_NAMESPACE = f"{PROJECT}-dev"
+# Override these with environment variables of the Airflow scheduler and workers.
 NAMESPACE = os.environ.get("PIPELINE_NAMESPACE", DEFAULT_NAMESPACE)
 IMAGE = os.environ.get("PIPELINE_IMAGE", DEFAULT_IMAGE)
-PARAMS_CONFIGMAP = "{{ cookiecutter.project_slug }}-params"
-CONFIG_DIR = "/etc/{{ cookiecutter.project_slug }}"
+PARAMS_CONFIGMAP = f"{PROJECT}-params"
+CONFIG_DIR = f"/etc/{PROJECT}"
 
 
 def stage_task(command: str) -> KubernetesPodOperator:
-    """A task that runs ``{{ cookiecutter.package_name }} <command>`` in a pod."""
+    """A task that runs the command-line ``command`` of the project in its own pod."""
     return KubernetesPodOperator(
         task_id=command.replace("-", "_"),
-        name=f"{{ cookiecutter.project_slug }}-{command}",
+        name=f"{PROJECT}-{command}",
         namespace=NAMESPACE,
         image=IMAGE,
         cmds=["{{ cookiecutter.package_name }}"],

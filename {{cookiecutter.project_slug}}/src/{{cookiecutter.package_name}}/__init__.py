@@ -1,3 +1,3 @@
-"""{{ cookiecutter.project_slug }}: a machine-learning service from raw data to a monitored model."""
+"""Pipeline stages, configuration and command line of this machine-learning service."""
 
 __version__ = "0.1.0"

@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="{{ cookiecutter.package_name }}",
-        description="Run the stages of the {{ cookiecutter.project_slug }} pipeline.",
+        description="Run the stages of the machine-learning pipeline.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(

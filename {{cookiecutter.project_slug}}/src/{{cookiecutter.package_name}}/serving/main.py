@@ -1,4 +1,4 @@
-"""Entry point of the serving stage, called by ``{{ cookiecutter.package_name }} <command>``."""
+"""Entry point of the serving stage: the command line calls :func:`run`."""
 
 from __future__ import annotations
 

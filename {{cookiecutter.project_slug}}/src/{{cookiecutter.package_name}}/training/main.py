@@ -1,4 +1,4 @@
-"""Entry point of the training stage, called by ``{{ cookiecutter.package_name }} <command>``."""
+"""Entry point of the training stage: the command line calls :func:`run`."""
 
 from __future__ import annotations
 
