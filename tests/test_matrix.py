@@ -39,7 +39,8 @@ KEYWORDS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("ci", ("github-actions",), (r"github actions", r"\.github", r"actions/")),
     ("ci", ("gitlab-ci",), (r"gitlab",)),
     ("data_versioning", ("dvc",), (r"\bdvc\b", r"version-data", r"\bversioning\b")),
-    ("data_validation", ("pandera",), (r"pandera", r"\bvalidate\b", r"validation[./]")),
+    # sklearn.utils.validation is scikit-learn's own module, not the validation stage.
+    ("data_validation", ("pandera",), (r"pandera", r"\bvalidate\b", r"(?<!utils\.)validation[./]")),
     ("experiment_tracking", ("mlflow",), (r"mlflow", r"\bmlruns\b")),
     ("serving", ("fastapi", "kserve"), (r"fastapi", r"uvicorn", r"\bserve\b", r"\bserving\b")),
     ("serving", ("kserve",), (r"kserve", r"inferenceservice", r"inference_url")),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from .conftest import bake_once
@@ -97,7 +99,10 @@ DEFAULT_FILES = [
     "Makefile",
     "README.md",
     "config/params.yaml",
+    "data/current/shifted.csv",
+    "data/current/unshifted.csv",
     "data/raw/README.md",
+    "data/raw/houses.csv",
     "deploy/flux/environments.yaml",
     "deploy/flux/gitrepository.yaml",
     "deploy/flux/kustomization.yaml",
@@ -112,13 +117,26 @@ DEFAULT_FILES = [
     "pyproject.toml",
     "src/house_price_model/__init__.py",
     "src/house_price_model/__main__.py",
+    "src/house_price_model/artifacts.py",
     "src/house_price_model/cli.py",
     "src/house_price_model/config.py",
+    "src/house_price_model/errors.py",
     "src/house_price_model/logs.py",
+    "src/house_price_model/metrics.py",
+    "src/house_price_model/schema.py",
+    "src/house_price_model/serving/app.py",
+    "src/house_price_model/serving/model.py",
+    "src/house_price_model/serving/predictor.py",
+    "src/house_price_model/serving/store.py",
+    "src/house_price_model/validation/schemas.py",
     "tests/__init__.py",
+    "tests/conftest.py",
     "tests/heavy.py",
+    "tests/serving/conftest.py",
+    "tests/serving/test_predictor.py",
     "tests/test_cli.py",
     "tests/test_config.py",
+    "tests/test_pipeline.py",
 ]
 STAGES = [
     "ingestion",
@@ -153,3 +171,14 @@ def test_render_path_handles_template_names() -> None:
     context = {"package_name": "pkg", "project_slug": "slug"}
     assert render_path("src/{{cookiecutter.package_name}}/x.py", context) == "src/pkg/x.py"
     assert render_path("{{ cookiecutter.project_slug }}/a", context) == "slug/a"
+
+
+def test_bundled_data_is_what_the_generator_writes() -> None:
+    """scripts/make_sample_data.py is deterministic and the shipped CSV files match it."""
+    check = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_sample_data.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -24,6 +25,7 @@ HEAVY_LIBRARIES = (
 {%- if cookiecutter.data_validation == "pandera" %}
     "pandera",
 {%- endif %}
+    "skops",
     "sklearn",
 {%- if cookiecutter.serving != "none" %}
     "sqlalchemy",
@@ -31,15 +33,22 @@ HEAVY_LIBRARIES = (
 )
 
 
-def imports_heavy_libraries(module: str) -> list[str]:
-    """Import ``module`` in a fresh interpreter; return the heavy libraries it loaded."""
+def heavy_imports(modules: list[str]) -> dict[str, list[str]]:
+    """Import ``modules`` one after another in a fresh interpreter.
+
+    Return, for each module, the heavy libraries loaded so far: a module is light when its
+    entry (and every earlier one) is empty.
+    """
     probe = (
-        "import importlib, sys\n"
-        f"importlib.import_module({module!r})\n"
+        "import importlib, json, sys\n"
         f"heavy = {HEAVY_LIBRARIES!r}\n"
-        "print(' '.join(sorted(name for name in heavy if name in sys.modules)))\n"
+        "loaded = {}\n"
+        f"for module in {modules!r}:\n"
+        "    importlib.import_module(module)\n"
+        "    loaded[module] = sorted(name for name in heavy if name in sys.modules)\n"
+        "print(json.dumps(loaded))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
-    return result.stdout.split()
+    return json.loads(result.stdout)

@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }}.cli import (
     main,
 )
 
-from .heavy import imports_heavy_libraries
+from .heavy import heavy_imports
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 
@@ -60,8 +60,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert __version__ in capsys.readouterr().out
 
 
-def test_cli_is_light_to_import() -> None:
-    assert imports_heavy_libraries(f"{PACKAGE}.cli") == []
+def test_cli_and_stage_modules_are_light_to_import() -> None:
+    modules = [f"{PACKAGE}.cli"] + [f"{PACKAGE}.{module}" for module, _ in COMMANDS.values()]
+    assert heavy_imports(modules) == {module: [] for module in modules}
 
 
 def test_bad_params_file_stops_with_a_message(

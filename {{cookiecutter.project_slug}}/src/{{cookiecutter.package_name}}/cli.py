@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
+from .errors import PipelineError
 from .logs import configure_logging
 
 # command -> (module that implements it, one-line help)
@@ -46,6 +47,9 @@ PIPELINE: tuple[str, ...] = (
     "register",
 )
 
+# Parsed arguments that are not options of a stage.
+GLOBAL_OPTIONS = ("command", "params")
+
 log = logging.getLogger(__name__)
 
 
@@ -62,7 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (_, summary) in COMMANDS.items():
-        commands.add_parser(name, help=summary, description=summary)
+        {% if cookiecutter.data_versioning == "dvc" %}command = {% endif %}commands.add_parser(name, help=summary, description=summary)
+{%- if cookiecutter.data_versioning == "dvc" %}
+        if name == "version-data":
+            command.add_argument(
+                "--bump",
+                choices=("major", "minor", "patch"),
+                default="patch",
+                help="part of the version number to increase (default: patch)",
+            )
+{%- endif %}
     commands.add_parser(
         "pipeline",
         help=f"run {', '.join(PIPELINE)} in order",
@@ -71,11 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_stage(name: str, settings: Settings) -> int:
+def run_stage(name: str, settings: Settings, **options: str) -> int:
     """Import the module behind ``name`` and run it; return its exit status."""
     module = importlib.import_module(f"{__package__}.{COMMANDS[name][0]}")
     log.info("stage %s: start", name)
-    status = module.run(settings) or 0
+    status = module.run(settings, **options) or 0
     log.info("stage %s: exit status %d", name, status)
     return status
 
@@ -88,9 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.logging.level, as_json=settings.logging.json)
+    options = {key: value for key, value in vars(args).items() if key not in GLOBAL_OPTIONS}
     stages = PIPELINE if args.command == "pipeline" else (args.command,)
     for name in stages:
-        status = run_stage(name, settings)
+        try:
+            status = run_stage(name, settings, **options)
+        except PipelineError as error:
+            print(f"error: {name}: {error}", file=sys.stderr)
+            return 1
         if status:
             return status
     return 0

@@ -72,12 +72,20 @@ class TrackingSettings:
     uri: str
     experiment: str
     model_name: str
+
+    def store_uri(self) -> str:
+        """``uri`` with a relative SQLite path made absolute (MLflow caches stores by URI)."""
+        prefix = "sqlite:///"
+        if self.uri.startswith(prefix) and not self.uri.startswith(f"{prefix}/"):
+            return f"{prefix}{Path(self.uri.removeprefix(prefix)).resolve()}"
+        return self.uri
 {%- endif %}
 
 
 @dataclasses.dataclass(frozen=True)
 class RegistrySettings:
     champion_alias: str
+    champion_dir: Path
 {%- if cookiecutter.serving != "none" %}
 
 
@@ -88,6 +96,8 @@ class ServingSettings:
     database_url: str
 {%- if cookiecutter.serving == "kserve" %}
     inference_url: str
+{%- else %}
+    model_uri: str
 {%- endif %}
 {%- endif %}
 {%- if cookiecutter.monitoring == "evidently" %}
@@ -96,7 +106,7 @@ class ServingSettings:
 @dataclasses.dataclass(frozen=True)
 class MonitoringSettings:
     reference: Path
-    current: Path
+    current: str
     drift_share: float
     reports_dir: Path
 {%- endif %}
@@ -142,6 +152,8 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "DATABASE_URL": ("serving", "database_url"),
 {%- if cookiecutter.serving == "kserve" %}
     "INFERENCE_URL": ("serving", "inference_url"),
+{%- else %}
+    "MODEL_URI": ("serving", "model_uri"),
 {%- endif %}
 {%- endif %}
 {%- if cookiecutter.monitoring == "evidently" %}

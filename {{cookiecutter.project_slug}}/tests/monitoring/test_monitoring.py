@@ -1,20 +1,76 @@
-"""Tests of the monitoring stage."""
+"""Tests of the monitoring stage: the planted shift is caught, the unshifted batch passes."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import json
+
+import pandas as pd
+import pytest
 
 from {{ cookiecutter.package_name }}.cli import COMMANDS
-
-from ..heavy import imports_heavy_libraries
+from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.errors import DataError
+from {{ cookiecutter.package_name }}.monitoring.main import run
 
 MODULE = "{{ cookiecutter.package_name }}.monitoring.main"
-
-
-def test_monitoring_module_is_light_to_import() -> None:
-    assert imports_heavy_libraries(MODULE) == []
+# Evidently is slow to import: keep these tests on one worker of pytest-xdist.
+pytestmark = pytest.mark.xdist_group("monitoring")
 
 
 def test_monitoring_is_reachable_from_the_cli() -> None:
     assert "monitoring.main" in {module for module, _ in COMMANDS.values()}
     assert callable(importlib.import_module(MODULE).run)
+
+
+def _with_current(settings: Settings, current: str) -> Settings:
+    return dataclasses.replace(
+        settings, monitoring=dataclasses.replace(settings.monitoring, current=current)
+    )
+
+
+def test_planted_shift_fails_with_one_line(
+    ingested_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(_with_current(ingested_settings, "data/current/shifted.csv")) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("drift: ")
+    assert "area" in lines[0]
+    summary = json.loads((ingested_settings.monitoring.reports_dir / "drift.json").read_text())
+    assert summary["drift"] is True
+    assert summary["drifted_share"] >= ingested_settings.monitoring.drift_share
+    html = (ingested_settings.monitoring.reports_dir / "drift.html").read_text(encoding="utf-8")
+    assert "<html" in html.lower()
+
+
+def test_unshifted_batch_passes(ingested_settings: Settings) -> None:
+    assert run(_with_current(ingested_settings, "data/current/unshifted.csv")) == 0
+    summary = json.loads((ingested_settings.monitoring.reports_dir / "drift.json").read_text())
+    assert summary["drift"] is False
+    assert summary["drifted_share"] < ingested_settings.monitoring.drift_share
+
+
+def test_batch_without_a_feature_is_refused(ingested_settings: Settings) -> None:
+    batch = pd.read_csv("data/current/unshifted.csv").drop(columns="area")
+    batch.to_csv("partial.csv", index=False)
+    with pytest.raises(DataError, match="missing column 'area'"):
+        run(_with_current(ingested_settings, "partial.csv"))
+{%- if cookiecutter.serving != "none" %}
+
+
+def test_logged_requests_can_be_the_current_data(ingested_settings: Settings) -> None:
+    from {{ cookiecutter.package_name }}.serving.store import (
+        PredictionLog,
+        log_rows,
+    )
+
+    records = pd.read_csv("data/current/shifted.csv").to_dict("records")
+    store = PredictionLog(ingested_settings.serving.database_url)
+    store.add(log_rows("r1", ("model", "1"), records, [1.0] * len(records), 1.0))
+    store.close()
+    assert run(_with_current(ingested_settings, "requests")) == 1
+    summary = json.loads((ingested_settings.monitoring.reports_dir / "drift.json").read_text())
+    assert summary["current_rows"] == len(records)
+{%- endif %}

@@ -3,18 +3,49 @@
 from __future__ import annotations
 
 import importlib
+import json
 
+import pytest
+
+from {{ cookiecutter.package_name }}.artifacts import write_json
 from {{ cookiecutter.package_name }}.cli import COMMANDS
-
-from ..heavy import imports_heavy_libraries
+from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.errors import PipelineError
+from {{ cookiecutter.package_name }}.registry.main import (
+    load_champion,
+    run,
+)
 
 MODULE = "{{ cookiecutter.package_name }}.registry.main"
-
-
-def test_registry_module_is_light_to_import() -> None:
-    assert imports_heavy_libraries(MODULE) == []
 
 
 def test_registry_is_reachable_from_the_cli() -> None:
     assert "registry.main" in {module for module, _ in COMMANDS.values()}
     assert callable(importlib.import_module(MODULE).run)
+
+
+def test_champion_is_loaded(trained_settings: Settings) -> None:
+    champion = load_champion(trained_settings)
+    assert champion is not None
+    assert champion.version == "1"
+
+
+def test_better_model_becomes_the_next_version(trained_settings: Settings) -> None:
+    metrics = trained_settings.evaluation.reports_dir / "metrics.json"
+    report = json.loads(metrics.read_text())
+    write_json(metrics, {**report, "promote": True, "reasons": []})  # as if it had won again
+    assert run(trained_settings) == 0
+    champion = json.loads((trained_settings.registry.champion_dir / "model.json").read_text())
+    assert champion["version"] == "2"
+    assert champion["id"] == report["model_id"]
+    loaded = load_champion(trained_settings)
+    assert loaded is not None
+    assert loaded.version == "2"
+
+
+def test_metrics_of_another_model_are_refused(trained_settings: Settings) -> None:
+    metrics = trained_settings.evaluation.reports_dir / "metrics.json"
+    report = json.loads(metrics.read_text())
+    write_json(metrics, {**report, "model_id": "someone-else", "promote": True})
+    with pytest.raises(PipelineError, match="scores another model"):
+        run(trained_settings)

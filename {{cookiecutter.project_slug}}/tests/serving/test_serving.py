@@ -1,20 +1,142 @@
-"""Tests of the serving stage."""
+"""Tests of the prediction service."""
 
 from __future__ import annotations
 
 import importlib
+import sqlite3
 
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package_name }} import schema
 from {{ cookiecutter.package_name }}.cli import COMMANDS
-
-from ..heavy import imports_heavy_libraries
+from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.serving.app import (
+    MAX_BATCH,
+    create_app,
+)
 
 MODULE = "{{ cookiecutter.package_name }}.serving.main"
-
-
-def test_serving_module_is_light_to_import() -> None:
-    assert imports_heavy_libraries(MODULE) == []
+OTHER = {**schema.EXAMPLE, "area": 9000, "bathrooms": 3, "prefarea": "yes"}
 
 
 def test_serving_is_reachable_from_the_cli() -> None:
     assert "serving.main" in {module for module, _ in COMMANDS.values()}
     assert callable(importlib.import_module(MODULE).run)
+
+
+def test_health_and_ready(shared_client: TestClient) -> None:
+    assert shared_client.get("/health").json() == {
+        "status": "ok",
+        "model_name": None,
+        "model_version": None,
+    }
+    ready = shared_client.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json()["model_version"] == "1"
+
+
+def test_one_record(shared_client: TestClient) -> None:
+    response = shared_client.post("/predict", json=schema.EXAMPLE)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["model_name"] == "{{ cookiecutter.project_slug }}"
+    assert body["model_version"] == "1"
+    assert len(body["predictions"]) == 1
+    assert body["predictions"][0] > 0
+
+
+def test_batch_keeps_the_order(shared_client: TestClient) -> None:
+    single = [
+        shared_client.post("/predict", json=record).json()["predictions"][0]
+        for record in (schema.EXAMPLE, OTHER)
+    ]
+    batch = shared_client.post("/predict", json=[schema.EXAMPLE, OTHER]).json()["predictions"]
+    assert batch == pytest.approx(single)
+    assert batch[1] > batch[0]
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ({**schema.EXAMPLE, "pool": "yes"}, "Extra inputs are not permitted"),
+        ({key: value for key, value in schema.EXAMPLE.items() if key != "area"}, "Field required"),
+        ({**schema.EXAMPLE, "furnishingstatus": "palatial"}, "Input should be"),
+        ({**schema.EXAMPLE, "bedrooms": 99}, "less than or equal to"),
+        ({**schema.EXAMPLE, "area": "large"}, "valid integer"),
+        ([], "at least 1 item"),
+        ([schema.EXAMPLE] * (MAX_BATCH + 1), "at most"),
+        ("not a record", "valid dictionary"),
+    ],
+    ids=[
+        "unknown-field",
+        "missing-field",
+        "unknown-category",
+        "out-of-range",
+        "wrong-type",
+        "empty-batch",
+        "batch-too-big",
+        "not-an-object",
+    ],
+)
+def test_bad_payload_is_422_with_the_reason(
+    shared_client: TestClient, payload: object, reason: str
+) -> None:
+    response = shared_client.post("/predict", json=payload)
+    assert response.status_code == 422
+    assert reason in response.text
+
+
+def test_malformed_json_is_422(shared_client: TestClient) -> None:
+    response = shared_client.post(
+        "/predict", content=b"{oops", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert "JSON decode error" in response.text
+
+
+def test_not_ready_is_503_with_a_reason(unready_client: TestClient) -> None:
+    assert unready_client.get("/health").status_code == 200
+    ready = unready_client.get("/ready")
+    assert ready.status_code == 503
+    assert ready.json()["detail"]
+    predict = unready_client.post("/predict", json=schema.EXAMPLE)
+    assert predict.status_code in {502, 503}
+
+
+def test_metrics_count_requests_latency_and_predictions(client: TestClient) -> None:
+    client.post("/predict", json=[schema.EXAMPLE, OTHER])
+    client.post("/predict", json={"area": 1})
+    text = client.get("/metrics").text
+    assert 'prediction_requests_total{status="200"} 1.0' in text
+    assert 'prediction_requests_total{status="422"} 1.0' in text
+    assert "prediction_latency_seconds_count 1.0" in text
+    assert "predictions_total 2.0" in text
+
+
+def test_each_request_is_logged(trained_settings: Settings, app: FastAPI) -> None:
+    with TestClient(app) as client:
+        client.post("/predict", json=[schema.EXAMPLE, OTHER])
+        client.post("/predict", json=schema.EXAMPLE)
+    # leaving the block stopped the app, which wrote the queued log rows
+    database = trained_settings.serving.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(database) as connection:
+        columns = "request_id, model_version, features, prediction, latency_ms"
+        rows = connection.execute(f"SELECT {columns} FROM prediction_logs").fetchall()
+    assert len(rows) == 3
+    assert len({row[0] for row in rows}) == 2
+    assert all(row[1] == "1" and row[3] > 0 and row[4] >= 0 for row in rows)
+    assert '"prefarea": "yes"' in rows[1][2]
+
+
+def test_openapi_documents_the_request_schema(shared_client: TestClient) -> None:
+    spec = shared_client.get("/openapi.json").json()
+    house = spec["components"]["schemas"]["House"]
+    assert set(house["properties"]) == set(schema.FEATURES)
+    assert shared_client.get("/docs").status_code == 200
+
+
+def test_app_can_be_created_without_starting(trained_settings: Settings) -> None:
+    app = create_app(trained_settings)
+    assert {route.path for route in app.routes} >= {"/predict", "/health", "/ready", "/metrics"}

@@ -1,20 +1,83 @@
-"""Tests of the training stage."""
+"""Tests of the training stage and of how the model is stored."""
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io
+
+from {{ cookiecutter.package_name }} import schema
+from {{ cookiecutter.package_name }}.artifacts import (
+    MODEL_FILE,
+    TRUSTED_TYPES,
+    load_model,
+)
 from {{ cookiecutter.package_name }}.cli import COMMANDS
-
-from ..heavy import imports_heavy_libraries
+from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.errors import PipelineError
+from {{ cookiecutter.package_name }}.training.main import (
+    build_model,
+    fit,
+)
 
 MODULE = "{{ cookiecutter.package_name }}.training.main"
-
-
-def test_training_module_is_light_to_import() -> None:
-    assert imports_heavy_libraries(MODULE) == []
 
 
 def test_training_is_reachable_from_the_cli() -> None:
     assert "training.main" in {module for module, _ in COMMANDS.values()}
     assert callable(importlib.import_module(MODULE).run)
+
+
+def test_model_uses_the_hyperparameters_from_params(trained_settings: Settings) -> None:
+    model, metadata = load_model(trained_settings.training.model_dir)
+    regressor = model[-1].get_params()
+    for key, value in trained_settings.training.hyperparameters.items():
+        assert regressor[key] == value
+    assert regressor["random_state"] == trained_settings.data.seed
+    assert metadata["features"] == list(schema.FEATURES)
+
+
+def test_saved_model_needs_only_the_declared_trusted_types(trained_settings: Settings) -> None:
+    path = trained_settings.training.model_dir / MODEL_FILE
+    assert set(skops.io.get_untrusted_types(file=path)) <= set(TRUSTED_TYPES)
+    model, metadata = load_model(trained_settings.training.model_dir)
+    check = pd.DataFrame(metadata["check"]["records"])
+    np.testing.assert_allclose(model.predict(check), metadata["check"]["predictions"])
+
+
+def test_unknown_hyperparameter_is_named() -> None:
+    with pytest.raises(PipelineError, match=r"training\.hyperparameters: .*learnin_rate"):
+        build_model({"learnin_rate": 0.1}, seed=1)
+
+
+def test_bad_hyperparameter_value_is_named(trained: Path) -> None:
+    train = pd.read_csv(trained / "data" / "processed" / "train.csv")
+    with pytest.raises(PipelineError, match=r"training\.hyperparameters: .*learning_rate"):
+        fit(build_model({"learning_rate": -1.0}, seed=1), train)
+
+
+def test_fit_is_reproducible(trained: Path) -> None:
+    train = pd.read_csv(trained / "data" / "processed" / "train.csv")
+    first = fit(build_model({"max_iter": 20}, seed=3), train)
+    second = fit(build_model({"max_iter": 20}, seed=3), train)
+    features = train[list(schema.FEATURES)]
+    np.testing.assert_array_equal(first.predict(features), second.predict(features))
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+
+
+def test_mlflow_model_is_the_same_model(trained_settings: Settings) -> None:
+    import mlflow
+    import mlflow.sklearn
+
+    model, metadata = load_model(trained_settings.training.model_dir)
+    mlflow.set_tracking_uri(trained_settings.tracking.store_uri())
+    logged = mlflow.sklearn.load_model(metadata["mlflow"]["model_uri"])
+    check = pd.DataFrame(metadata["check"]["records"])
+    np.testing.assert_allclose(logged.predict(check), model.predict(check))
+    flavor = mlflow.models.get_model_info(metadata["mlflow"]["model_uri"]).flavors["sklearn"]
+    assert flavor["serialization_format"] == "skops"
+{%- endif %}

@@ -1,20 +1,102 @@
-"""Tests of the versioning stage."""
+"""Tests of data versioning: DVC stages, data-vX.Y.Z tags and reading an old version."""
 
 from __future__ import annotations
 
 import importlib
+import shutil
+import subprocess
+from pathlib import Path
 
-from {{ cookiecutter.package_name }}.cli import COMMANDS
+import pandas as pd
+import pytest
+import yaml
 
-from ..heavy import imports_heavy_libraries
+from {{ cookiecutter.package_name }}.cli import (
+    COMMANDS,
+    PIPELINE,
+    main,
+)
+from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.errors import (
+    DataError,
+    PipelineError,
+)
+from {{ cookiecutter.package_name }}.ingestion.main import read_raw
+from {{ cookiecutter.package_name }}.versioning.main import (
+    next_version,
+)
+from {{ cookiecutter.package_name }}.versioning.main import (
+    run as version_data,
+)
 
-MODULE = "{{ cookiecutter.package_name }}.versioning.main"
+from ..conftest import ROOT
 
-
-def test_versioning_module_is_light_to_import() -> None:
-    assert imports_heavy_libraries(MODULE) == []
+PACKAGE = "{{ cookiecutter.package_name }}"
+MODULE = f"{PACKAGE}.versioning.main"
 
 
 def test_versioning_is_reachable_from_the_cli() -> None:
     assert "versioning.main" in {module for module, _ in COMMANDS.values()}
     assert callable(importlib.import_module(MODULE).run)
+
+
+def test_dvc_stages_are_the_pipeline() -> None:
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    assert tuple(stages) == PIPELINE
+    for name, stage in stages.items():
+        assert stage["cmd"] == f"python -m {PACKAGE} {name}"
+
+
+@pytest.mark.parametrize(
+    ("tags", "bump", "expected"),
+    [
+        ([], "patch", "data-v1.0.0"),
+        (["data-v1.0.0", "v9.9.9", "data-v1.2.3"], "patch", "data-v1.2.4"),
+        (["data-v1.2.3"], "minor", "data-v1.3.0"),
+        (["data-v1.2.3", "data-v1.10.0"], "major", "data-v2.0.0"),
+    ],
+)
+def test_next_version(tags: list[str], bump: str, expected: str) -> None:
+    assert next_version(tags, "data-v", bump) == expected
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repository(workspace: Path) -> Path:
+    """The workspace as a git repository with DVC set up and everything committed."""
+    shutil.copytree(
+        ROOT / ".dvc", workspace / ".dvc", ignore=shutil.ignore_patterns("cache", "tmp")
+    )
+    shutil.copy2(ROOT / "dvc.yaml", workspace / "dvc.yaml")
+    _git("init", "--quiet")
+    _git("config", "user.email", "test@example.com")
+    _git("config", "user.name", "Test")
+    _git("add", ".")
+    _git("commit", "--quiet", "--message", "data")
+    return workspace
+
+
+def test_data_versions_are_tagged_and_readable(repository: Path, settings: Settings) -> None:
+    source = Path(settings.data.source)
+    original = read_raw(settings.data.source)
+    assert main(["version-data"]) == 0
+    pd.read_csv(source).head(50).to_csv(source, index=False)
+    _git("commit", "--quiet", "--all", "--message", "fewer rows")
+    assert main(["version-data", "--bump", "minor"]) == 0
+    assert _git("tag", "--list").split() == ["data-v1.0.0", "data-v1.1.0"]
+    old = read_raw(settings.data.source, "data-v1.0.0")
+    pd.testing.assert_frame_equal(old, original)
+    assert len(read_raw(settings.data.source, "data-v1.1.0")) == 50
+    with pytest.raises(DataError, match=r"data-v9\.0\.0"):
+        read_raw(settings.data.source, "data-v9.0.0")
+    assert (repository / "data").is_dir()
+
+
+def test_uncommitted_data_is_not_tagged(repository: Path, settings: Settings) -> None:
+    (repository / settings.data.source).write_text("changed\n", encoding="utf-8")
+    with pytest.raises(PipelineError, match="uncommitted changes"):
+        version_data(settings)
+    assert _git("tag", "--list") == ""

@@ -1,10 +1,118 @@
-"""Entry point of the registry stage: the command line calls :func:`run`."""
+"""Registry stage: make the challenger the champion, only if the evaluation gate passed.
+
+{% if cookiecutter.experiment_tracking == "mlflow" -%}
+The model is registered in MLflow and the ``registry.champion_alias`` alias moves to the
+new version. The champion is also copied to ``registry.champion_dir``, which the
+prediction service loads without needing the MLflow server.
+{%- else -%}
+The champion is a folder, ``registry.champion_dir``: a copy of the model with its version
+number, which the prediction service loads. Versions count up from 1.
+{%- endif %}
+A model the gate refused never becomes champion; the stage says so and why.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from ..artifacts import METADATA_FILE, copy_model{% if cookiecutter.experiment_tracking != "mlflow" %}, load_model{% endif %}, read_json
 from ..config import Settings
+from ..errors import PipelineError
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Champion:
+    """The model currently served, with its version."""
+
+    model: Any
+    version: str
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+
+
+def load_champion(settings: Settings) -> Champion | None:
+    """The champion from the MLflow registry, or None if there is none yet."""
+    import mlflow
+    import mlflow.sklearn
+
+    tracking = settings.tracking
+    mlflow.set_tracking_uri(tracking.store_uri())
+    client = mlflow.MlflowClient()
+    alias = settings.registry.champion_alias
+    try:
+        version = client.get_model_version_by_alias(tracking.model_name, alias)
+    except mlflow.exceptions.MlflowException as error:
+        if error.error_code in {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"}:
+            return None
+        raise
+    model = mlflow.sklearn.load_model(f"models:/{tracking.model_name}@{alias}")
+    return Champion(model, str(version.version))
+
+
+def _register(settings: Settings, metadata: dict[str, Any]) -> str:
+    import mlflow
+
+    tracking = settings.tracking
+    mlflow.set_tracking_uri(tracking.store_uri())
+    version = mlflow.register_model(metadata["mlflow"]["model_uri"], tracking.model_name)
+    client = mlflow.MlflowClient()
+    client.set_registered_model_alias(
+        tracking.model_name, settings.registry.champion_alias, version.version
+    )
+    return str(version.version)
+{%- else %}
+
+
+def load_champion(settings: Settings) -> Champion | None:
+    """The champion in ``registry.champion_dir``, or None if there is none yet."""
+    folder = settings.registry.champion_dir
+    if not (folder / METADATA_FILE).exists():
+        return None
+    model, metadata = load_model(folder)
+    return Champion(model, str(metadata["version"]))
+
+
+def _register(settings: Settings, metadata: dict[str, Any]) -> str:
+    del metadata
+    champion = settings.registry.champion_dir / METADATA_FILE
+    current = read_json(champion, "no champion") if champion.exists() else {"version": 0}
+    return str(int(current["version"]) + 1)
+{%- endif %}
 
 
 def run(settings: Settings) -> int:
-    """Run the stage with ``settings``; return the process exit status."""
-    raise NotImplementedError(f"the registry stage of {settings.project.name} is not written yet")
+    """Promote the challenger if the gate passed; return the exit status."""
+    model_dir = settings.training.model_dir
+    metadata = read_json(model_dir / METADATA_FILE, "run the train stage first")
+    report_path = settings.evaluation.reports_dir / "metrics.json"
+    report = read_json(report_path, "run the evaluate stage first")
+    if report.get("model_id") != metadata["id"]:
+        raise PipelineError(f"{report_path} scores another model; run the evaluate stage first")
+    if not report["promote"]:
+        current = report["champion"]["version"] if report["champion"] else "none"
+        log.warning(
+            "not promoted: %s; the champion is still version %s",
+            "; ".join(report["reasons"]),
+            current,
+        )
+        return 0
+    version = _register(settings, metadata)
+
+    def stamp(champion: dict[str, Any]) -> None:
+        champion["version"] = version
+        champion["promoted_at"] = datetime.now(UTC).isoformat()
+        champion["test"] = {key: report[key] for key in ("rmse", "mae", "r2")}
+
+    copy_model(model_dir, settings.registry.champion_dir, stamp)
+    log.info(
+        "promoted: %s version %s is the %s (test RMSE %s)",
+        metadata["name"],
+        version,
+        settings.registry.champion_alias,
+        f"{report['rmse']:,.0f}",
+    )
+    return 0

@@ -1,10 +1,150 @@
-"""Entry point of the training stage: the command line calls :func:`run`."""
+"""Training stage: fit a scikit-learn pipeline on the training split and save it.
+
+The pipeline one-hot encodes the categorical columns and fits a histogram gradient
+boosting regressor with ``training.hyperparameters``. The model and its metadata are
+written to ``training.model_dir`` (skops format, see :mod:`..artifacts`){% if cookiecutter.experiment_tracking == "mlflow" %}; the run, its
+parameters, validation metrics and the model with its signature and an input example
+are logged to MLflow (``tracking.uri``){% endif %}.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from .. import schema
+from ..artifacts import save_model
 from ..config import Settings
+from ..errors import PipelineError
+from ..ingestion.main import read_split
+from ..metrics import score
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+CHECK_ROWS = 20
+{%- if cookiecutter.experiment_tracking != "mlflow" %}
+MODEL_NAME = "{{ cookiecutter.project_slug }}"
+{%- endif %}
+
+
+def build_model(hyperparameters: dict[str, Any], seed: int) -> Pipeline:
+    """Preprocessing and regressor in one pipeline; replace the regressor here."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    encode = ColumnTransformer(
+        [
+            (
+                "categorical",
+                OneHotEncoder(
+                    categories=[list(values) for values in schema.CATEGORICAL.values()],
+                    handle_unknown="ignore",
+                    sparse_output=False,
+                ),
+                list(schema.CATEGORICAL),
+            )
+        ],
+        remainder="passthrough",
+        verbose_feature_names_out=False,
+    )
+    try:
+        regressor = HistGradientBoostingRegressor(random_state=seed, **hyperparameters)
+    except TypeError as error:
+        raise PipelineError(f"training.hyperparameters: {error}") from None
+    return Pipeline([("encode", encode), ("regressor", regressor)])
+
+
+def fit(model: Pipeline, train: pd.DataFrame) -> Pipeline:
+    """Fit ``model``; a bad hyperparameter value stops with a message naming it."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    try:
+        return model.fit(train[list(schema.FEATURES)], train[schema.TARGET])
+    except InvalidParameterError as error:
+        raise PipelineError(f"training.hyperparameters: {error}") from None
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+
+
+def _requirements() -> list[str]:
+    """Pinned requirements of the logged model (saves MLflow from guessing them)."""
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in ("scikit-learn", "skops", "pandas", "numpy")]
+
+
+def log_to_mlflow(
+    settings: Settings, model: Pipeline, train: pd.DataFrame, metadata: dict[str, Any]
+) -> dict[str, str]:
+    """Log parameters, validation metrics and the model; return the run and model URIs."""
+    import mlflow
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+
+    from ..artifacts import TRUSTED_TYPES
+
+    tracking = settings.tracking
+    mlflow.set_tracking_uri(tracking.store_uri())
+    mlflow.set_experiment(tracking.experiment)
+    example = train[list(schema.FEATURES)].head(CHECK_ROWS)
+    with mlflow.start_run(tags={"model_id": metadata["id"]}) as run:
+        mlflow.log_params({**metadata["hyperparameters"], "seed": settings.data.seed})
+        mlflow.log_params({"estimator": metadata["estimator"], "train_rows": len(train)})
+        mlflow.log_metrics({f"val_{key}": value for key, value in metadata["validation"].items()})
+        info = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            signature=infer_signature(example, model.predict(example)),
+            input_example=example.head(2),
+            serialization_format="skops",
+            skops_trusted_types=TRUSTED_TYPES,
+            pip_requirements=_requirements(),
+        )
+    log.info("logged run %s to MLflow at %s", run.info.run_id, tracking.uri)
+    return {"run_id": run.info.run_id, "model_uri": info.model_uri}
+{%- endif %}
 
 
 def run(settings: Settings) -> int:
-    """Run the stage with ``settings``; return the process exit status."""
-    raise NotImplementedError(f"the training stage of {settings.project.name} is not written yet")
+    """Fit, score on the validation split and save the model; return the exit status."""
+    processed = settings.data.processed_dir
+    train = read_split(processed, "train")
+    val = read_split(processed, "val")
+    hyperparameters = dict(settings.training.hyperparameters)
+    model = fit(build_model(hyperparameters, settings.data.seed), train)
+    check = train[list(schema.FEATURES)].head(CHECK_ROWS)
+    metadata: dict[str, Any] = {
+        "id": uuid.uuid4().hex,
+        "name": {% if cookiecutter.experiment_tracking == "mlflow" %}settings.tracking.model_name{% else %}MODEL_NAME{% endif %},
+        "version": "challenger",
+        "created_at": datetime.now(UTC).isoformat(),
+        "estimator": type(model[-1]).__name__,
+        "hyperparameters": hyperparameters,
+        "features": list(schema.FEATURES),
+        "target": schema.TARGET,
+        "train_rows": len(train),
+        "train_sha256": hashlib.sha256((processed / "train.csv").read_bytes()).hexdigest(),
+        "validation": score(model, val) if len(val) else {},
+        "check": {
+            "records": check.to_dict("records"),
+            "predictions": model.predict(check).tolist(),
+        },
+    }
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+    metadata["mlflow"] = log_to_mlflow(settings, model, train, metadata)
+{%- endif %}
+    save_model(settings.training.model_dir, model, metadata)
+    log.info(
+        "trained %s on %d rows; validation %s",
+        metadata["estimator"],
+        len(train),
+        ", ".join(f"{key}={value:,.3f}" for key, value in metadata["validation"].items()),
+    )
+    return 0

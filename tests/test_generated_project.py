@@ -1,0 +1,76 @@
+"""Generated projects work: install with uv, then their own lint, tests and pipeline pass.
+
+Runs on a covering set of combinations: every pair of component values appears at least
+once, and Python 3.11, 3.12 and 3.13 are each used. Each project is copied out of the bake
+folder, then ``make install lint test pipeline`` runs in it exactly as a user would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import bake_once
+from .template import CHOICES, combination_id, pairwise_combinations
+
+COMBINATIONS = pairwise_combinations()
+TARGETS = ("install", "lint", "test", "pipeline")
+# The uv the template's Makefile installed (make test passes it); a uv on PATH otherwise.
+UV = os.environ.get("TEMPLATE_UV") or shutil.which("uv")
+
+
+def test_covering_set_uses_every_python_and_every_value() -> None:
+    assert {answers["python_version"] for answers in COMBINATIONS} == set(CHOICES["python_version"])
+    for option in ("ci", "data_versioning", "data_validation", "experiment_tracking", "serving"):
+        assert {answers[option] for answers in COMBINATIONS} == set(CHOICES[option])
+
+
+def _environment() -> dict[str, str]:
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"VIRTUAL_ENV", "PYTHONPATH", "UV_PROJECT_ENVIRONMENT"}
+    }
+    environ["UV_PYTHON_DOWNLOADS"] = "never"
+    return environ
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        pytest.param(answers, id=f"py{answers['python_version']}-{combination_id(answers)}")
+        for answers in COMBINATIONS
+    ],
+)
+def test_make_install_lint_test_pipeline(
+    cookies_session, tmp_path: Path, answers: dict[str, str]
+) -> None:
+    assert UV, "uv not found: run the template tests with `make test`, which installs it"
+    result = bake_once(cookies_session, answers)
+    assert result.exit_code == 0, result.exception
+    project = tmp_path / Path(result.project_path).name
+    shutil.copytree(result.project_path, project)
+    for target in TARGETS:
+        run = subprocess.run(
+            ["make", target, f"UV={UV}"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+            env=_environment(),
+        )
+        output = run.stdout[-4000:] + run.stderr[-4000:]
+        assert run.returncode == 0, f"make {target} failed:\n{output}"
+    python = (project / ".venv" / "pyvenv.cfg").read_text(encoding="utf-8")
+    assert f"version_info = {answers['python_version']}." in python
+    champion = json.loads((project / "models" / "champion" / "model.json").read_text())
+    assert champion["version"] == "1"
+    if answers["data_versioning"] == "dvc":
+        assert (project / "dvc.lock").is_file()
+    if answers["experiment_tracking"] == "mlflow":
+        assert (project / "mlflow.db").is_file()

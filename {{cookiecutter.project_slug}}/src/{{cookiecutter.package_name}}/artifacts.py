@@ -1,0 +1,100 @@
+"""Reading and writing pipeline artefacts: all-or-nothing writes, JSON files and models.
+
+Models are stored with skops, which refuses to load any type that is not on an explicit
+allow-list (unlike pickle, which runs whatever the file says). :data:`TRUSTED_TYPES` is
+that list for the model that :mod:`.training` builds; a test fails when the model needs a
+type that is missing from it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import PipelineError
+
+MODEL_FILE = "model.skops"
+METADATA_FILE = "model.json"
+# Types outside scikit-learn's and NumPy's defaults that the trained pipeline holds.
+TRUSTED_TYPES = [
+    "functools.partial",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.utils.validation.check_array",
+]
+
+
+@contextmanager
+def replacing(target: Path) -> Iterator[Path]:
+    """Yield a fresh folder that replaces ``target`` only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    backup = target.with_name(f".{target.name}.old")
+    shutil.rmtree(backup, ignore_errors=True)
+    if target.exists():
+        target.rename(backup)
+    staging.rename(target)
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so readers never see half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    Path(temporary).replace(path)
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def read_json(path: Path, what: str) -> Any:
+    """Read a JSON artefact; a missing file names the stage that makes it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PipelineError(f"{path}: not found; {what}") from None
+    except json.JSONDecodeError as error:
+        raise PipelineError(f"{path}: not valid JSON ({error})") from None
+
+
+def save_model(directory: Path, model: Any, metadata: dict[str, Any]) -> None:
+    """Write ``model`` (skops) and its ``metadata`` (JSON) to ``directory`` all at once."""
+    import skops.io
+
+    with replacing(directory) as staging:
+        skops.io.dump(model, staging / MODEL_FILE)
+        write_json(staging / METADATA_FILE, metadata)
+
+
+def copy_model(source: Path, target: Path, update: Callable[[dict[str, Any]], None]) -> None:
+    """Copy a saved model to ``target``, letting ``update`` amend its metadata."""
+    metadata = read_json(source / METADATA_FILE, "train a model first")
+    update(metadata)
+    with replacing(target) as staging:
+        shutil.copy2(source / MODEL_FILE, staging / MODEL_FILE)
+        write_json(staging / METADATA_FILE, metadata)
+
+
+def load_model(directory: Path) -> tuple[Any, dict[str, Any]]:
+    """Load a model saved by :func:`save_model`, trusting only :data:`TRUSTED_TYPES`."""
+    import skops.io
+
+    metadata = read_json(directory / METADATA_FILE, "train a model first")
+    try:
+        model = skops.io.load(directory / MODEL_FILE, trusted=TRUSTED_TYPES)
+    except FileNotFoundError:
+        raise PipelineError(f"{directory / MODEL_FILE}: not found; train a model first") from None
+    return model, metadata

@@ -1,0 +1,150 @@
+"""Fixtures of the serving tests: the service on the champion the pipeline produced."""
+
+from __future__ import annotations
+
+{% if cookiecutter.serving == "kserve" -%}
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pandas as pd
+{% else -%}
+import dataclasses
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+{% endif -%}
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+{% if cookiecutter.serving == "kserve" -%}
+from {{ cookiecutter.package_name }}.artifacts import load_model
+{% endif -%}
+from {{ cookiecutter.package_name }}.config import (
+    Settings,
+    load_settings,
+)
+from {{ cookiecutter.package_name }}.serving.app import create_app
+{%- if cookiecutter.serving != "kserve" %}
+
+from ..conftest import isolated
+{%- endif %}
+{%- if cookiecutter.serving == "kserve" %}
+from {{ cookiecutter.package_name }}.serving.kserve import (
+    KServeModel,
+)
+
+from ..conftest import isolated
+
+
+class FakeKServe:
+    """A stand-in for the InferenceService: answers the V2 protocol with the champion."""
+
+    def __init__(self, settings: Settings, *, ready: bool = True) -> None:
+        self.model, self.metadata = load_model(settings.registry.champion_dir)
+        self.base = httpx.URL(settings.serving.inference_url).path.rstrip("/")
+        self.ready = ready
+        self.requests: list[dict] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == f"{self.base}/ready":
+            return httpx.Response(200 if self.ready else 503)
+        if path == self.base and request.method == "GET":
+            name = self.base.rsplit("/", 1)[-1]
+            return httpx.Response(200, json={"name": name, "versions": ["1"], "platform": ""})
+        if path == f"{self.base}/infer" and request.method == "POST":
+            if not self.ready:
+                return httpx.Response(503)
+            body = json.loads(request.content)
+            self.requests.append(body)
+            frame = pd.DataFrame({item["name"]: item["data"] for item in body["inputs"]})
+            values = self.model.predict(frame).tolist()
+            output = {"name": "predict", "shape": [len(values), 1], "datatype": "FP64"}
+            answer = {
+                "model_name": self.base.rsplit("/", 1)[-1],
+                "model_version": "1",
+                "outputs": [{**output, "data": values}],
+            }
+            return httpx.Response(200, json=answer)
+        return httpx.Response(404)
+
+
+@pytest.fixture
+def fake_kserve(trained_settings: Settings) -> FakeKServe:
+    return FakeKServe(trained_settings)
+
+
+def kserve_loader(fake: FakeKServe) -> Callable[[Settings], KServeModel]:
+    return lambda settings: KServeModel(settings.serving.inference_url, httpx.MockTransport(fake))
+
+
+@pytest.fixture
+def app(trained_settings: Settings, fake_kserve: FakeKServe) -> FastAPI:
+    return create_app(trained_settings, kserve_loader(fake_kserve))
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def shared_client(
+    pipeline_run: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """One running service for the tests that only send requests and read answers."""
+    folder = tmp_path_factory.mktemp("served")
+    shutil.copytree(pipeline_run, folder, dirs_exist_ok=True)
+    with isolated() as patch:
+        patch.chdir(folder)
+        settings = load_settings(environ={})
+        app = create_app(settings, kserve_loader(FakeKServe(settings)))
+        with TestClient(app) as test_client:
+            yield test_client
+
+
+@pytest.fixture
+def unready_client(trained_settings: Settings) -> Iterator[TestClient]:
+    fake = FakeKServe(trained_settings, ready=False)
+    with TestClient(create_app(trained_settings, kserve_loader(fake))) as test_client:
+        yield test_client
+{%- else %}
+
+
+@pytest.fixture
+def app(trained_settings: Settings) -> FastAPI:
+    return create_app(trained_settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def shared_client(
+    pipeline_run: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """One running service for the tests that only send requests and read answers."""
+    folder = tmp_path_factory.mktemp("served")
+    shutil.copytree(pipeline_run, folder, dirs_exist_ok=True)
+    with isolated() as patch:
+        patch.chdir(folder)
+        with TestClient(create_app(load_settings(environ={}))) as test_client:
+            yield test_client
+
+
+@pytest.fixture
+def unready_client(trained_settings: Settings) -> Iterator[TestClient]:
+    serving = dataclasses.replace(trained_settings.serving, model_uri="models/absent")
+    settings = dataclasses.replace(trained_settings, serving=serving)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+{%- endif %}

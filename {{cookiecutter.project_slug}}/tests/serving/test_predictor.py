@@ -1,0 +1,108 @@
+"""Tests of the compiled predictor and of loading the champion for the service."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.linear_model import Ridge
+
+from {{ cookiecutter.package_name }} import schema
+from {{ cookiecutter.package_name }}.artifacts import load_model
+from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.errors import PipelineError
+from {{ cookiecutter.package_name }}.serving import predictor
+from {{ cookiecutter.package_name }}.serving.model import (
+    load_champion,
+)
+from {{ cookiecutter.package_name }}.serving.predictor import (
+    compile_model,
+    predict_function,
+)
+
+
+@pytest.fixture
+def test_split(trained_settings: Settings) -> pd.DataFrame:
+    return pd.read_csv(trained_settings.data.processed_dir / "test.csv")
+
+
+def test_compiled_model_matches_scikit_learn(
+    trained_settings: Settings, test_split: pd.DataFrame
+) -> None:
+    model, _ = load_model(trained_settings.registry.champion_dir)
+    fast = compile_model(model)
+    assert fast is not None
+    features = test_split[list(schema.FEATURES)]
+    np.testing.assert_allclose(
+        fast(features.to_dict("records")), model.predict(features), rtol=1e-9
+    )
+
+
+def test_missing_numbers_follow_the_trees(
+    trained_settings: Settings, test_split: pd.DataFrame
+) -> None:
+    model, _ = load_model(trained_settings.registry.champion_dir)
+    features = test_split[list(schema.FEATURES)].head(10).astype({"area": float})
+    features.loc[::2, "area"] = np.nan
+    fast = compile_model(model)
+    assert fast is not None
+    np.testing.assert_allclose(
+        fast(features.to_dict("records")), model.predict(features), rtol=1e-9
+    )
+
+
+@pytest.mark.parametrize(
+    "regressor",
+    [Ridge(), RandomForestRegressor(n_estimators=5, random_state=0)],
+    ids=["linear", "forest"],
+)
+def test_other_models_are_served_correctly(
+    trained_settings: Settings, test_split: pd.DataFrame, regressor: object
+) -> None:
+    model, _ = load_model(trained_settings.registry.champion_dir)
+    model.steps[-1] = ("regressor", regressor)
+    features = test_split[list(schema.FEATURES)]
+    model.fit(features, test_split[schema.TARGET])
+    records = features.to_dict("records")
+    function, compiled = predict_function(model, records[:5])
+    assert compiled is isinstance(regressor, Ridge)
+    np.testing.assert_allclose(function(records), model.predict(features), rtol=1e-9)
+
+
+def test_disagreement_falls_back_to_scikit_learn(
+    trained_settings: Settings, test_split: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, _ = load_model(trained_settings.registry.champion_dir)
+    monkeypatch.setattr(
+        predictor, "compile_model", lambda model: lambda records: np.zeros(len(records))
+    )
+    records = test_split[list(schema.FEATURES)].head(5).to_dict("records")
+    function, compiled = predictor.predict_function(model, records)
+    assert compiled is False
+    np.testing.assert_allclose(function(records), model.predict(pd.DataFrame(records)))
+
+
+def test_champion_loads_with_name_and_version(trained_settings: Settings) -> None:
+    loaded = load_champion(trained_settings)
+    assert (loaded.version, loaded.compiled) == ("1", True)
+    assert loaded.predict([schema.EXAMPLE])[0] > 0
+
+
+def test_missing_champion_is_a_clear_error(trained_settings: Settings) -> None:
+    serving = dataclasses.replace(trained_settings.serving, model_uri="models/absent")
+    with pytest.raises(PipelineError, match="models/absent"):
+        load_champion(dataclasses.replace(trained_settings, serving=serving))
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+
+
+def test_champion_loads_from_the_mlflow_registry(trained_settings: Settings) -> None:
+    uri = f"models:/{trained_settings.tracking.model_name}@champion"
+    serving = dataclasses.replace(trained_settings.serving, model_uri=uri)
+    from_registry = load_champion(dataclasses.replace(trained_settings, serving=serving))
+    local = load_champion(trained_settings)
+    assert from_registry.version == "1"
+    assert from_registry.predict([schema.EXAMPLE]) == pytest.approx(local.predict([schema.EXAMPLE]))
+{%- endif %}
