@@ -21,20 +21,6 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = {
-    "area": 5000,
-    "bedrooms": 3,
-    "bathrooms": 2,
-    "stories": 2,
-    "mainroad": "yes",
-    "guestroom": "no",
-    "basement": "no",
-    "hotwaterheating": "no",
-    "airconditioning": "yes",
-    "parking": 1,
-    "prefarea": "no",
-    "furnishingstatus": "furnished",
-}
 READY_TIMEOUT = 120.0
 
 
@@ -80,8 +66,11 @@ def serve_one_prediction(project: Path, package: str) -> dict:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the prediction service did not become ready on {base}")
             time.sleep(0.2)
-        print(f"POST {base}/predict {json.dumps(EXAMPLE)}")
-        status, body = call(f"{base}/predict", EXAMPLE)
+        # The API documents an example record: send that one.
+        spec = json.loads(call(f"{base}/openapi.json")[1])
+        example = spec["components"]["schemas"]["House"]["examples"][0]
+        print(f"POST {base}/predict {json.dumps(example)}")
+        status, body = call(f"{base}/predict", example)
         print(f"HTTP {status} {body}")
         if status != 200:
             raise SystemExit("the prediction failed")
@@ -114,7 +103,7 @@ def main() -> int:
         ],
         check=True,
     )
-    project = args.output / "house-price-model"
+    project = (args.output / "house-price-model").resolve()
     package = "house_price_model"
     environ = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
     environ.pop("VIRTUAL_ENV", None)

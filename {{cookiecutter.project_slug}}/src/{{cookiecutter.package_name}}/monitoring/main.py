@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,8 +88,11 @@ def column_drift(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def detect(reference: pd.DataFrame, current: pd.DataFrame, report_path: Path) -> dict[str, Any]:
     """Run Evidently's data drift preset; save the HTML report; return per-column results."""
-    from evidently import DataDefinition, Dataset, Report
-    from evidently.presets import DataDriftPreset
+    with warnings.catch_warnings():  # Evidently's own modules warn as they are compiled
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from evidently import DataDefinition, Dataset, Report
+        from evidently.presets import DataDriftPreset
 
     definition = DataDefinition(
         numerical_columns=list(schema.NUMERIC), categorical_columns=list(schema.CATEGORICAL)
