@@ -67,44 +67,46 @@ def settings(workspace: Path) -> Settings:
     return load_settings(environ={})
 
 
+def run_once(folder: Path, command: str) -> Path:
+    """Run ``command`` in a fresh workspace in ``folder``; return the folder."""
+    make_workspace(folder)
+    with isolated() as patch:
+        patch.chdir(folder)
+        status = main([command])
+    assert status == 0
+    return folder
+
+
+def private_copy(source: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Copy ``source`` to ``folder`` and make the copy the working directory."""
+    shutil.copytree(source, folder)
+    monkeypatch.chdir(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder where only the ingest stage ran (for tests that need data but no model)."""
-    folder = make_workspace(tmp_path_factory.mktemp("ingested"))
-    with isolated() as patch:
-        patch.chdir(folder)
-        status = main(["ingest"])
-    assert status == 0
-    return folder
+    return run_once(tmp_path_factory.mktemp("ingested"), "ingest")
 
 
 @pytest.fixture
 def ingested_settings(ingested: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings in a private copy of the ingested folder, made the working directory."""
-    folder = tmp_path / "ingested"
-    shutil.copytree(ingested, folder)
-    monkeypatch.chdir(folder)
+    private_copy(ingested, tmp_path / "ingested", monkeypatch)
     return load_settings(environ={})
 
 
 @pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder where the whole pipeline ran once on the bundled data (run once per session)."""
-    folder = make_workspace(tmp_path_factory.mktemp("pipeline"))
-    with isolated() as patch:
-        patch.chdir(folder)
-        status = main(["pipeline"])
-    assert status == 0
-    return folder
+    return run_once(tmp_path_factory.mktemp("pipeline"), "pipeline")
 
 
 @pytest.fixture
 def trained(pipeline_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the folder where the pipeline ran, made the working directory."""
-    folder = tmp_path / "trained"
-    shutil.copytree(pipeline_run, folder)
-    monkeypatch.chdir(folder)
-    return folder
+    return private_copy(pipeline_run, tmp_path / "trained", monkeypatch)
 
 
 @pytest.fixture

@@ -83,30 +83,14 @@ def kserve_loader(fake: FakeKServe) -> Callable[[Settings], KServeModel]:
     return lambda settings: KServeModel(settings.serving.inference_url, httpx.MockTransport(fake))
 
 
+def service(settings: Settings) -> FastAPI:
+    """The app for ``settings``, in front of a fake KServe endpoint."""
+    return create_app(settings, kserve_loader(FakeKServe(settings)))
+
+
 @pytest.fixture
 def app(trained_settings: Settings, fake_kserve: FakeKServe) -> FastAPI:
     return create_app(trained_settings, kserve_loader(fake_kserve))
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
-def shared_client(
-    pipeline_run: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TestClient]:
-    """One running service for the tests that only send requests and read answers."""
-    folder = tmp_path_factory.mktemp("served")
-    shutil.copytree(pipeline_run, folder, dirs_exist_ok=True)
-    with isolated() as patch:
-        patch.chdir(folder)
-        settings = load_settings(environ={})
-        app = create_app(settings, kserve_loader(FakeKServe(settings)))
-        with TestClient(app) as test_client:
-            yield test_client
 
 
 @pytest.fixture
@@ -117,9 +101,22 @@ def unready_client(trained_settings: Settings) -> Iterator[TestClient]:
 {%- else %}
 
 
+def service(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
 @pytest.fixture
 def app(trained_settings: Settings) -> FastAPI:
-    return create_app(trained_settings)
+    return service(trained_settings)
+
+
+@pytest.fixture
+def unready_client(trained_settings: Settings) -> Iterator[TestClient]:
+    serving = dataclasses.replace(trained_settings.serving, model_uri="models/absent")
+    settings = dataclasses.replace(trained_settings, serving=serving)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+{%- endif %}
 
 
 @pytest.fixture
@@ -137,14 +134,5 @@ def shared_client(
     shutil.copytree(pipeline_run, folder, dirs_exist_ok=True)
     with isolated() as patch:
         patch.chdir(folder)
-        with TestClient(create_app(load_settings(environ={}))) as test_client:
+        with TestClient(service(load_settings(environ={}))) as test_client:
             yield test_client
-
-
-@pytest.fixture
-def unready_client(trained_settings: Settings) -> Iterator[TestClient]:
-    serving = dataclasses.replace(trained_settings.serving, model_uri="models/absent")
-    settings = dataclasses.replace(trained_settings, serving=serving)
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
-{%- endif %}
