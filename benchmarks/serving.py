@@ -23,6 +23,8 @@ For each server the benchmark measures
   request's latency runs from sending it to reading the whole response; p50 and p99 are
   nearest-rank percentiles, and requests/s is the request count over the wall time.
 
+The records are the first 100 of the project's bundled batch of requests
+(``data/current/unshifted.csv``); the single record is the first of them.
 Every response must be 200 with one prediction per record, and both servers must give
 the same predictions for the same 100 records (relative difference below 1e-6). The
 client runs on the same machine, so it competes with the server for CPU: compare the
@@ -42,13 +44,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import functools
 import http.client
+import itertools
 import json
 import math
 import os
 import platform
-import random
 import shutil
 import signal
 import socket
@@ -75,20 +78,7 @@ COLD_START_TIMEOUT = 180.0
 STOP_TIMEOUT = 10.0
 MAX_RELATIVE_DIFFERENCE = 1e-6
 TARGETS = {"p50_ratio": 0.33, "cold_start_ratio": 0.5}
-EXAMPLE: dict[str, Any] = {
-    "area": 5000,
-    "bedrooms": 3,
-    "bathrooms": 2,
-    "stories": 2,
-    "mainroad": "yes",
-    "guestroom": "no",
-    "basement": "no",
-    "hotwaterheating": "no",
-    "airconditioning": "yes",
-    "parking": 1,
-    "prefarea": "no",
-    "furnishingstatus": "furnished",
-}
+REQUESTS_CSV = Path("data/current/unshifted.csv")  # the bundled batch of requests
 
 Records = list[dict[str, Any]]
 
@@ -155,6 +145,7 @@ def bake_project(work: Path) -> Path:
 def project_facts(project: Path) -> tuple[str, str]:
     """The project's command-line script and registered model name; fail if not set up."""
     needed = ["models/champion/model.json", "mlflow.db", "pyproject.toml", ".venv/bin/mlflow"]
+    needed.append(str(REQUESTS_CSV))
     missing = [name for name in needed if not (project / name).exists()]
     if missing:
         raise BenchmarkError(
@@ -217,29 +208,16 @@ def dataframe(records: Records) -> Any:
     return {"dataframe_records": records}
 
 
-def make_records(count: int) -> Records:
-    """``count`` valid records: the example first, then reproducible random ones."""
-    rng = random.Random(42)
-    yes_no = ("yes", "no")
-    records = [dict(EXAMPLE)]
-    while len(records) < count:
-        records.append(
-            {
-                "area": rng.randint(1500, 15000),
-                "bedrooms": rng.randint(1, 6),
-                "bathrooms": rng.randint(1, 4),
-                "stories": rng.randint(1, 4),
-                "mainroad": rng.choice(yes_no),
-                "guestroom": rng.choice(yes_no),
-                "basement": rng.choice(yes_no),
-                "hotwaterheating": rng.choice(yes_no),
-                "airconditioning": rng.choice(yes_no),
-                "parking": rng.randint(0, 3),
-                "prefarea": rng.choice(yes_no),
-                "furnishingstatus": rng.choice(("furnished", "semi-furnished", "unfurnished")),
-            }
-        )
-    return records
+def request_records(project: Path, count: int) -> Records:
+    """The first ``count`` records of the project's bundled batch of requests."""
+    with (project / REQUESTS_CSV).open(newline="", encoding="utf-8") as handle:
+        rows = list(itertools.islice(csv.DictReader(handle), count))
+    if len(rows) < count:
+        raise BenchmarkError(f"{project / REQUESTS_CSV}: fewer than {count} records")
+    return [
+        {name: int(value) if value.lstrip("-").isdigit() else value for name, value in row.items()}
+        for row in rows
+    ]
 
 
 def predictions(status: int, data: bytes, expected: int) -> list[float]:
@@ -303,9 +281,11 @@ def stop(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def cold_start(server: Server, process: subprocess.Popen, start: float, log_path: Path) -> float:
-    """Seconds from ``start`` to the first successful one-record prediction."""
-    body = json.dumps(server.body([EXAMPLE])).encode()
+def cold_start(
+    server: Server, process: subprocess.Popen, start: float, log_path: Path, record: dict
+) -> float:
+    """Seconds from ``start`` to the first successful prediction of ``record``."""
+    body = json.dumps(server.body([record])).encode()
     while (elapsed := time.perf_counter() - start) < COLD_START_TIMEOUT:
         if process.poll() is not None:
             raise BenchmarkError(
@@ -383,11 +363,11 @@ def percentile(values: list[float], rank: float) -> float:
     return ordered[max(0, math.ceil(rank / 100 * len(ordered)) - 1)]
 
 
-def first_start(server: Server, project: Path, work: Path) -> float:
+def first_start(server: Server, project: Path, work: Path, record: dict) -> float:
     """Start and stop the server once, so that its bytecode and file caches are written."""
     log_path = work / f"{server.key}-first.log"
     with started(server, project, log_path) as (process, start):
-        seconds = cold_start(server, process, start, log_path)
+        seconds = cold_start(server, process, start, log_path, record)
     print(f"{server.label}: first start {seconds:.2f} s (not the measured one)", file=sys.stderr)
     return seconds
 
@@ -400,12 +380,12 @@ def benchmark(
     ``new_server`` gives the server on a new free port, so that the measured start cannot
     be answered by what is left of the first one.
     """
-    first = first_start(new_server(), project, work)
+    batch = request_records(project, BATCH_RECORDS)
+    first = first_start(new_server(), project, work, batch[0])
     server = new_server()
     log_path = work / f"{server.key}.log"
-    batch = make_records(BATCH_RECORDS)
     with started(server, project, log_path) as (process, start):
-        seconds = cold_start(server, process, start, log_path)
+        seconds = cold_start(server, process, start, log_path, batch[0])
         print(f"{server.label}: cold start {seconds:.2f} s", file=sys.stderr)
         load(server, batch[:1], WARMUP_REQUESTS, 1)
         connection = http.client.HTTPConnection(HOST, server.port, timeout=60)

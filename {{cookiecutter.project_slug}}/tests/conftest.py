@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ def make_workspace(folder: Path) -> Path:
 
 
 @contextlib.contextmanager
-def isolated() -> Iterator[pytest.MonkeyPatch]:
+def isolated() -> Generator[pytest.MonkeyPatch]:
     """No overriding environment variables; logging set up inside is undone at the end."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level

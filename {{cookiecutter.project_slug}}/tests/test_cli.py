@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -20,29 +21,35 @@ from .heavy import heavy_imports
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 
+# command -> the stage module that runs it
 EXPECTED_COMMANDS = {
-    "ingest",
+    "ingest": "ingestion.main",
 {%- if cookiecutter.data_validation == "pandera" %}
-    "validate",
+    "validate": "validation.main",
 {%- endif %}
 {%- if cookiecutter.data_versioning == "dvc" %}
-    "version-data",
+    "version-data": "versioning.main",
 {%- endif %}
-    "train",
-    "evaluate",
-    "register",
+    "train": "training.main",
+    "evaluate": "evaluation.main",
+    "register": "registry.main",
 {%- if cookiecutter.serving != "none" %}
-    "serve",
+    "serve": "serving.main",
 {%- endif %}
 {%- if cookiecutter.monitoring == "evidently" %}
-    "monitor",
+    "monitor": "monitoring.main",
 {%- endif %}
 }
 
 
 def test_commands_are_the_enabled_stages() -> None:
-    assert set(COMMANDS) == EXPECTED_COMMANDS
-    assert set(PIPELINE) <= EXPECTED_COMMANDS
+    assert {name: module for name, (module, _) in COMMANDS.items()} == EXPECTED_COMMANDS
+    assert set(PIPELINE) <= set(EXPECTED_COMMANDS)
+
+
+def test_every_stage_module_has_a_run_function() -> None:
+    for module in EXPECTED_COMMANDS.values():
+        assert callable(importlib.import_module(f"{PACKAGE}.{module}").run), module
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ TRUSTED_TYPES = [
 
 
 @contextmanager
-def replacing(target: Path) -> Iterator[Path]:
+def replacing(target: Path) -> Generator[Path]:
     """Yield a fresh folder that replaces ``target`` only if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
@@ -47,17 +47,13 @@ def replacing(target: Path) -> Iterator[Path]:
     shutil.rmtree(backup, ignore_errors=True)
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so readers never see half of it."""
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` to ``path`` through a temporary file, so readers never see half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
+        handle.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
     Path(temporary).replace(path)
-
-
-def write_json(path: Path, data: Any) -> None:
-    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def read_json(path: Path, what: str) -> Any:
@@ -79,13 +75,12 @@ def save_model(directory: Path, model: Any, metadata: dict[str, Any]) -> None:
         write_json(staging / METADATA_FILE, metadata)
 
 
-def copy_model(source: Path, target: Path, update: Callable[[dict[str, Any]], None]) -> None:
-    """Copy a saved model to ``target``, letting ``update`` amend its metadata."""
+def copy_model(source: Path, target: Path, changes: dict[str, Any]) -> None:
+    """Copy a saved model to ``target``, with ``changes`` applied to its metadata."""
     metadata = read_json(source / METADATA_FILE, "train a model first")
-    update(metadata)
     with replacing(target) as staging:
         shutil.copy2(source / MODEL_FILE, staging / MODEL_FILE)
-        write_json(staging / METADATA_FILE, metadata)
+        write_json(staging / METADATA_FILE, {**metadata, **changes})
 
 
 def load_model(directory: Path) -> tuple[Any, dict[str, Any]]:

@@ -11,6 +11,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
@@ -47,6 +48,21 @@ PIPELINE: tuple[str, ...] = (
     "register",
 )
 
+# Options of single commands: command -> (flag, argparse keywords) pairs.
+OPTIONS: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
+{%- if cookiecutter.data_versioning == "dvc" %}
+    "version-data": (
+        (
+            "--bump",
+            {
+                "choices": ("major", "minor", "patch"),
+                "default": "patch",
+                "help": "part of the version number to increase (default: patch)",
+            },
+        ),
+    ),
+{% endif -%}
+}
 # Parsed arguments that are not options of a stage.
 GLOBAL_OPTIONS = ("command", "params")
 
@@ -66,16 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (_, summary) in COMMANDS.items():
-        {% if cookiecutter.data_versioning == "dvc" %}command = {% endif %}commands.add_parser(name, help=summary, description=summary)
-{%- if cookiecutter.data_versioning == "dvc" %}
-        if name == "version-data":
-            command.add_argument(
-                "--bump",
-                choices=("major", "minor", "patch"),
-                default="patch",
-                help="part of the version number to increase (default: patch)",
-            )
-{%- endif %}
+        command = commands.add_parser(name, help=summary, description=summary)
+        for flag, keywords in OPTIONS.get(name, ()):
+            command.add_argument(flag, **keywords)
     commands.add_parser(
         "pipeline",
         help=f"run {', '.join(PIPELINE)} in order",

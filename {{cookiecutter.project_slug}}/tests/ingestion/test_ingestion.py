@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import importlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,6 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }} import schema
-from {{ cookiecutter.package_name }}.cli import COMMANDS
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.ingestion.main import (
@@ -22,13 +20,6 @@ from {{ cookiecutter.package_name }}.ingestion.main import (
     run,
     split,
 )
-
-MODULE = "{{ cookiecutter.package_name }}.ingestion.main"
-
-
-def test_ingestion_is_reachable_from_the_cli() -> None:
-    assert "ingestion.main" in {module for module, _ in COMMANDS.values()}
-    assert callable(importlib.import_module(MODULE).run)
 
 
 def test_clean_normalises_dedupes_and_drops_unlabelled() -> None:

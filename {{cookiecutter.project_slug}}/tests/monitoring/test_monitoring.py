@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.cli import COMMANDS
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.monitoring.main import run
 
-MODULE = "{{ cookiecutter.package_name }}.monitoring.main"
 # Evidently is slow to import: keep these tests on one worker of pytest-xdist.
 pytestmark = pytest.mark.xdist_group("monitoring")
-
-
-def test_monitoring_is_reachable_from_the_cli() -> None:
-    assert "monitoring.main" in {module for module, _ in COMMANDS.values()}
-    assert callable(importlib.import_module(MODULE).run)
 
 
 def _with_current(settings: Settings, current: str) -> Settings:

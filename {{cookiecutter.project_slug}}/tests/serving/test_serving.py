@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sqlite3
 
 import pytest
@@ -10,20 +9,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }} import schema
-from {{ cookiecutter.package_name }}.cli import COMMANDS
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.serving.app import (
     MAX_BATCH,
     create_app,
 )
 
-MODULE = "{{ cookiecutter.package_name }}.serving.main"
 OTHER = {**schema.EXAMPLE, "area": 9000, "bathrooms": 3, "prefarea": "yes"}
-
-
-def test_serving_is_reachable_from_the_cli() -> None:
-    assert "serving.main" in {module for module, _ in COMMANDS.values()}
-    assert callable(importlib.import_module(MODULE).run)
 
 
 def test_health_and_ready(shared_client: TestClient) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import numpy as np
@@ -16,20 +15,12 @@ from {{ cookiecutter.package_name }}.artifacts import (
     TRUSTED_TYPES,
     load_model,
 )
-from {{ cookiecutter.package_name }}.cli import COMMANDS
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.errors import PipelineError
 from {{ cookiecutter.package_name }}.training.main import (
     build_model,
     fit,
 )
-
-MODULE = "{{ cookiecutter.package_name }}.training.main"
-
-
-def test_training_is_reachable_from_the_cli() -> None:
-    assert "training.main" in {module for module, _ in COMMANDS.values()}
-    assert callable(importlib.import_module(MODULE).run)
 
 
 def test_model_uses_the_hyperparameters_from_params(trained_settings: Settings) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable
 
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.cli import COMMANDS
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.ingestion.main import (
@@ -20,13 +18,6 @@ from {{ cookiecutter.package_name }}.validation.schemas import (
     check_processed,
     check_raw,
 )
-
-MODULE = "{{ cookiecutter.package_name }}.validation.main"
-
-
-def test_validation_is_reachable_from_the_cli() -> None:
-    assert "validation.main" in {module for module, _ in COMMANDS.values()}
-    assert callable(importlib.import_module(MODULE).run)
 
 
 def test_bundled_data_passes_and_is_reported(settings: Settings) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,7 +11,6 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.cli import (
-    COMMANDS,
     PIPELINE,
     main,
 )
@@ -32,12 +30,6 @@ from {{ cookiecutter.package_name }}.versioning.main import (
 from ..conftest import ROOT
 
 PACKAGE = "{{ cookiecutter.package_name }}"
-MODULE = f"{PACKAGE}.versioning.main"
-
-
-def test_versioning_is_reachable_from_the_cli() -> None:
-    assert "versioning.main" in {module for module, _ in COMMANDS.values()}
-    assert callable(importlib.import_module(MODULE).run)
 
 
 def test_dvc_stages_are_the_pipeline() -> None:

@@ -101,13 +101,12 @@ def run(settings: Settings) -> int:
         )
         return 0
     version = _register(settings, metadata)
-
-    def stamp(champion: dict[str, Any]) -> None:
-        champion["version"] = version
-        champion["promoted_at"] = datetime.now(UTC).isoformat()
-        champion["test"] = {key: report[key] for key in ("rmse", "mae", "r2")}
-
-    copy_model(model_dir, settings.registry.champion_dir, stamp)
+    promotion = {
+        "version": version,
+        "promoted_at": datetime.now(UTC).isoformat(),
+        "test": {key: report[key] for key in ("rmse", "mae", "r2")},
+    }
+    copy_model(model_dir, settings.registry.champion_dir, promotion)
     log.info(
         "promoted: %s version %s is the %s (test RMSE %s)",
         metadata["name"],

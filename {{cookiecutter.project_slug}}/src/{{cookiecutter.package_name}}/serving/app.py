@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any, Literal
 
@@ -128,7 +128,7 @@ def _lifespan(settings: Settings, load: Callable[[Settings], KServeModel], state
     """Open the prediction log and the KServe client at start; close both at the end."""
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_: FastAPI) -> AsyncGenerator[None]:
         state["log"] = PredictionLog(settings.serving.database_url)
         state["model"] = load(settings)
         try:
@@ -157,7 +157,7 @@ def _lifespan(settings: Settings, load: Callable[[Settings], LoadedModel], state
     """Open the prediction log and load the model at start; flush the log at the end."""
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_: FastAPI) -> AsyncGenerator[None]:
         state["log"] = PredictionLog(settings.serving.database_url)
         try:
             state["model"] = load(settings)
