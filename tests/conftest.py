@@ -3,13 +3,37 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from .template import all_combinations
+from .template import all_combinations, combination_id, selected_combinations
+from .validators import SHARED, Passed, summary
 
 _BAKED: dict[str, object] = {}
+
+# Every valid combination; TEMPLATE_MATRIX=pairwise (make test-fast) a covering subset.
+# Tests of one combination share an xdist group, so one worker bakes it once for all.
+by_combination = pytest.mark.parametrize(
+    "project",
+    [
+        pytest.param(
+            answers,
+            id=combination_id(answers),
+            marks=pytest.mark.xdist_group(combination_id(answers)),
+        )
+        for answers in selected_combinations()
+    ],
+    indirect=True,
+)
+
+
+def pytest_configure(config) -> None:
+    """The controller makes the folder where the xdist workers record validated files."""
+    if SHARED not in os.environ:
+        os.environ[SHARED] = tempfile.mkdtemp(prefix="template-validated-")
 
 
 def pytest_terminal_summary(terminalreporter, config) -> None:
@@ -31,6 +55,12 @@ def pytest_terminal_summary(terminalreporter, config) -> None:
             f"generated projects: {generated} combinations installed with uv; "
             "make lint, test and pipeline passed"
         )
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        lines = summary(Passed(Path(os.environ[SHARED])))
+        if lines:
+            terminalreporter.write_line("delivery validators (version: distinct files passed):")
+            for line in lines:
+                terminalreporter.write_line(line)
 
 
 def bake_once(cookies_session, answers: dict[str, str]):

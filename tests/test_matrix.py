@@ -17,17 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .template import combination_id, expected_files, selected_combinations
-
-# TEMPLATE_MATRIX=pairwise (make test-fast) bakes a covering subset instead of all.
-COMBINATIONS = selected_combinations()
-PARAMS = [
-    pytest.param(
-        answers, id=combination_id(answers), marks=pytest.mark.xdist_group(combination_id(answers))
-    )
-    for answers in COMBINATIONS
-]
-by_combination = pytest.mark.parametrize("project", PARAMS, indirect=True)
+from .conftest import by_combination
+from .template import expected_files
 
 RUFF = [sys.executable, "-m", "ruff"]
 LEFTOVER_JINJA = re.compile(r"\{\{|\}\}|\{%|%\}|\{#-|cookiecutter")

