@@ -110,17 +110,9 @@ REQUIREMENTS = (
         "kserve",
         "experiment_tracking",
         ("mlflow",),
-        "KServe loads the champion through its MLflow model format (MLServer, V2 protocol) "
-        "from the MLflow registry's artefact store; choose experiment_tracking=mlflow "
-        "or serving=fastapi",
-    ),
-    (
-        "orchestrator",
-        "airflow",
-        "data_versioning",
-        ("dvc",),
-        "each Airflow task runs in its own pod and hands data to the next through the "
-        "DVC remote; choose data_versioning=dvc or orchestrator=none",
+        "KServe serves the champion in MLflow's model format (MLServer, V2 protocol), "
+        "which the register stage exports from the MLflow registry; choose "
+        "experiment_tracking=mlflow or serving=fastapi",
     ),
 )
 

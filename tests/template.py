@@ -27,10 +27,7 @@ ROTATED = ("python_version", "license")
 CHOICES = {name: value for name, value in COOKIECUTTER.items() if isinstance(value, list)}
 DEFAULTS = {name: values[0] for name, values in CHOICES.items()}
 # Combinations the pre-generation hook refuses: (option, value, needs option, needs values).
-FORBIDDEN = (
-    ("serving", "kserve", "experiment_tracking", ("mlflow",)),
-    ("orchestrator", "airflow", "data_versioning", ("dvc",)),
-)
+FORBIDDEN = (("serving", "kserve", "experiment_tracking", ("mlflow",)),)
 
 
 def is_forbidden(answers: dict[str, str]) -> bool:

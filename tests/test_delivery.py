@@ -158,6 +158,13 @@ def test_github_workflows(project: Path, request: pytest.FixtureRequest, passed:
         workflows,
         [executable("check-jsonschema"), "--builtin-schema", "vendor.github-workflows"],
     )
+    validate_files(
+        passed,
+        "dependabot-schema",
+        project,
+        texts(project, ".github/dependabot.yml"),
+        [executable("check-jsonschema"), "--builtin-schema", "vendor.dependabot"],
+    )
     for name, text in workflows.items():
         check_workflow(name, text)
 
@@ -279,9 +286,11 @@ def check_restricted(where: str, pod: dict[str, Any], containers: list[dict[str,
 def expected_resources(answers: dict[str, str]) -> set[tuple[str, str]]:
     """(kind, name) of everything but namespaces and config maps, for these answers."""
     slug = answers["slug"]
-    expected = {("CronJob", f"{slug}-pipeline"), ("PersistentVolumeClaim", f"{slug}-workspace")}
-    if answers["monitoring"] == "evidently":
-        expected.add(("CronJob", f"{slug}-monitoring"))
+    expected = {("PersistentVolumeClaim", f"{slug}-workspace")}
+    if answers["orchestrator"] == "none":  # with Airflow, its DAGs run the stages instead
+        expected.add(("CronJob", f"{slug}-pipeline"))
+        if answers["monitoring"] == "evidently":
+            expected.add(("CronJob", f"{slug}-monitoring"))
     if answers["serving"] != "none":
         kinds = ("Deployment", "Service", "HorizontalPodAutoscaler")
         kinds += ("PodDisruptionBudget", "NetworkPolicy")
@@ -311,7 +320,8 @@ def check_environment(
             where = f"{environment}: {document['kind']} {document['metadata']['name']}"
             check_restricted(where, pod, containers)
             images |= {container["image"] for container in containers if "image" in container}
-    roles = ["train"] + (["serve"] if answers["serving"] != "none" else [])
+    roles = ["train"] if answers["orchestrator"] == "none" else []
+    roles += ["serve"] if answers["serving"] != "none" else []
     assert images == {f"{answers['prefix']}-{role}:unreleased" for role in roles}, "image tags"
     if answers["serving"] != "none":
         container = named["Deployment", f"{slug}-serving"]["spec"]["template"]["spec"]

