@@ -194,3 +194,14 @@ def test_bundled_data_is_what_the_generator_writes() -> None:
         check=False,
     )
     assert check.returncode == 0, check.stderr
+
+
+def test_readme_options_table_is_generated_from_the_prompts() -> None:
+    result = subprocess.run(
+        [sys.executable, "scripts/options_table.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
