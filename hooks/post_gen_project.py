@@ -1,4 +1,5 @@
-"""Prune what the answers did not select, as declared in .template-prune.json.
+"""Prune what the answers did not select, as declared in .template-prune.json, then print
+a short list of next steps for the components chosen.
 
 The manifest maps each option value to the paths it owns. A path is kept only when,
 for every option that lists it, the chosen value is one of the values listing it; a
@@ -44,12 +45,41 @@ def remove(root: Path, relative: str) -> None:
         parent = parent.parent
 
 
+def next_steps(answers: dict, folder: str) -> list[str]:
+    """What to do first with the project these answers generated."""
+    stages = ["ingest"]
+    if answers["data_validation"] != "none":
+        stages.append("validate")
+    stages += ["train", "evaluate", "register"]
+    pipeline = ", ".join(stages)
+    if answers["data_versioning"] == "dvc":
+        pipeline = f"dvc repro: {pipeline}"
+    lines = [
+        "Next steps:",
+        f"  cd {folder}",
+        "  make install     # .venv with the project and its dev tools (uv); git init",
+        f"  make pipeline    # {pipeline}, on the bundled data",
+    ]
+    if answers["serving"] != "none":
+        lines.append("  make serve       # the prediction service on http://127.0.0.1:8000/docs")
+    customise = "config/params.yaml (data.source, hyperparameters, the gate)"
+    package = answers["package_name"]
+    customise += f", src/{package}/schema.py (your columns)"
+    customise += f" and src/{package}/training/main.py (your model)"
+    lines += [
+        "Read README.md: what each stage reads and writes, configuration, deployment.",
+        f"Customise first: {customise}.",
+    ]
+    return lines
+
+
 def main() -> int:
     root = Path.cwd()
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     MANIFEST.unlink()
     for relative in unselected_paths(manifest, ANSWERS):
         remove(root, relative)
+    print("\n".join(next_steps(ANSWERS, root.name)))
     return 0
 
 

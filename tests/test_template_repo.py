@@ -205,3 +205,26 @@ def test_readme_options_table_is_generated_from_the_prompts() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generation_prints_only_tailored_next_steps(tmp_path: Path) -> None:
+    """The post-generation hook prints the next steps for the chosen components, nothing else."""
+    cookiecutter = Path(sys.executable).with_name("cookiecutter")
+    printed = {}
+    for serving in ("fastapi", "none"):
+        result = subprocess.run(
+            [cookiecutter, "--no-input", "-o", tmp_path / serving, ROOT, f"serving={serving}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert result.stderr == ""
+        printed[serving] = result.stdout.splitlines()
+    for lines in printed.values():
+        assert lines[:3] == ["Next steps:", "  cd house-price-model", lines[2]]
+        assert lines[2].startswith("  make install ")
+        assert lines[3].startswith("  make pipeline    # dvc repro: ingest, validate, train")
+        assert lines[-1].startswith("Customise first: config/params.yaml")
+        assert len(lines) <= 8
+    assert printed["fastapi"][4].startswith("  make serve ")
+    assert not any("serve" in line for line in printed["none"])
