@@ -53,7 +53,7 @@ def pytest_terminal_summary(terminalreporter, config) -> None:
     if generated:
         terminalreporter.write_line(
             f"generated projects: {generated} combinations installed with uv; "
-            "make lint, test and pipeline passed"
+            "make lint, test, docs and pipeline passed"
         )
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         lines = summary(Passed(Path(os.environ[SHARED])))

@@ -8,6 +8,8 @@ import os
 import re
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_DIR = ROOT / "{{cookiecutter.project_slug}}"
 COOKIECUTTER = json.loads((ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
@@ -131,3 +133,17 @@ def selected_combinations() -> list[dict[str, str]]:
     if os.environ.get("TEMPLATE_MATRIX") == "pairwise":
         return pairwise_combinations()
     return all_combinations()
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """The safe loader, reading ``!!python/name:`` tags (MkDocs configuration) as text."""
+
+
+_YamlLoader.add_multi_constructor(
+    "tag:yaml.org,2002:python/name:", lambda loader, suffix, node: f"python/name:{suffix}"
+)
+
+
+def yaml_documents(text: str) -> list[object]:
+    """Every document of a YAML text; nothing is executed."""
+    return list(yaml.load_all(text, Loader=_YamlLoader))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .template import COMPONENTS, DEFAULTS, FORBIDDEN, ROOT
+from .template import COMPONENTS, DEFAULTS, FORBIDDEN, ROOT, yaml_documents
 
 COOKIECUTTER = [sys.executable, "-m", "cookiecutter"]
 
@@ -195,7 +195,7 @@ def assert_answers_round_trip(project: Path, answers: dict[str, str]) -> None:
     """Every structured file parses and holds the typed values unchanged."""
     for path in project.rglob("*"):
         if path.suffix in {".yml", ".yaml"}:
-            list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+            yaml_documents(path.read_text(encoding="utf-8"))
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     params = yaml.safe_load((project / "config" / "params.yaml").read_text(encoding="utf-8"))
     readme = (project / "README.md").read_text(encoding="utf-8").splitlines()

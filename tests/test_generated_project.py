@@ -2,7 +2,7 @@
 
 Runs on a covering set of combinations: every pair of component values appears at least
 once, and Python 3.11, 3.12 and 3.13 are each used. Each project is copied out of the bake
-folder, then ``make install lint test pipeline`` runs in it exactly as a user would.
+folder, then ``make install lint test docs pipeline`` runs in it exactly as a user would.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .conftest import bake_once
 from .template import CHOICES, COMPONENTS, combination_id, pairwise_combinations
 
 COMBINATIONS = pairwise_combinations()
-TARGETS = ("install", "lint", "test", "pipeline")
+TARGETS = ("install", "lint", "test", "docs", "pipeline")
 # The uv the template's Makefile installed (make test passes it); a uv on PATH otherwise.
 UV = os.environ.get("TEMPLATE_UV") or shutil.which("uv")
 

@@ -15,10 +15,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-import yaml
 
 from .conftest import by_combination
-from .template import expected_files
+from .template import expected_files, yaml_documents
 
 RUFF = [sys.executable, "-m", "ruff"]
 LEFTOVER_JINJA = re.compile(r"\{\{|\}\}|\{%|%\}|\{#-|cookiecutter")
@@ -100,7 +99,7 @@ def test_structured_files_parse(project: Path) -> None:
         if path.suffix == ".py":
             compile(text, str(path), "exec")
         elif path.suffix in {".yml", ".yaml"}:
-            list(yaml.safe_load_all(text))
+            yaml_documents(text)
         elif path.suffix == ".toml":
             tomllib.loads(text)
         elif path.suffix == ".json":
