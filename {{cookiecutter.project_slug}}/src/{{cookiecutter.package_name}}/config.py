@@ -179,7 +179,7 @@ def _to_bool(value: Any, where: str) -> bool:
     raise ConfigError(f"{where}: expected true or false, got {value!r}")
 
 
-def _to_number(kind: type[int] | type[float]) -> Any:
+def _to_number(kind: type[int | float]) -> Any:
     def convert(value: Any, where: str) -> int | float:
         if isinstance(value, bool):
             raise ConfigError(f"{where}: expected a number, got {value!r}")
@@ -194,7 +194,7 @@ def _to_number(kind: type[int] | type[float]) -> Any:
     return convert
 
 
-def _to_text(kind: type[str] | type[Path]) -> Any:
+def _to_text(kind: type[str | Path]) -> Any:
     def convert(value: Any, where: str) -> str | Path:
         if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":
             raise ConfigError(f"{where}: expected text, got {value!r}")

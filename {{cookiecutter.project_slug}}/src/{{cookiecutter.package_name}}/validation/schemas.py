@@ -8,15 +8,11 @@ check and how many rows failed it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+import pandas as pd
 import pandera.pandas as pa
 
 from .. import schema
 from ..errors import DataError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 HAS_ROWS = pa.Check(lambda frame: len(frame) > 0, name="has_rows", error="no rows")
 
@@ -76,7 +72,7 @@ def describe(errors: pa.errors.SchemaErrors) -> str:
         if check == "column_in_dataframe":
             for name in group["failure_case"]:
                 parts.append(f"column {name!r} is missing")
-        elif column is None or column != column or column == errors.schema.name:
+        elif pd.isna(column) or column == errors.schema.name:
             parts.append(f"table failed {check}")
         else:
             rows = group["index"].nunique() if group["index"].notna().any() else len(group)
