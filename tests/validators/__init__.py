@@ -58,9 +58,15 @@ def run(command: list[str], cwd: Path | None = None, stdin: str | None = None) -
     return output
 
 
-def node(mode: str, *files: str, stdin: str | None = None) -> None:
+def node(mode: str) -> list[str]:
+    """The command of a node validator (``validate.mjs`` modes)."""
     assert NODE_MODULES.is_dir(), "node validators missing: `make test` runs npm ci"
-    run([executable("node"), str(SCRIPT), mode, *files], stdin=stdin)
+    return [executable("node"), str(SCRIPT), mode]
+
+
+def schema(name: str) -> list[str]:
+    """check-jsonschema with one of its built-in (vendored) schemas."""
+    return [executable("check-jsonschema"), "--builtin-schema", f"vendor.{name}"]
 
 
 def digest(text: str) -> str:
