@@ -40,7 +40,13 @@ def hook_constants(*names: str) -> dict[str, object]:
 
 
 def default_answers(context: dict[str, object]) -> dict[str, object]:
-    """The answers ``--no-input`` gives, derived ones rendered as cookiecutter renders them."""
+    """The answers ``--no-input`` gives, derived ones rendered as cookiecutter renders them.
+
+    The template's own Jinja extension (``_extensions``) is imported from its root, as
+    cookiecutter does when it generates a project.
+    """
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     return prompt_for_config({"cookiecutter": OrderedDict(context)}, no_input=True)
 
 

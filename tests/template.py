@@ -26,7 +26,11 @@ COMPONENTS = (
     "gitops",
 )
 ROTATED = ("python_version", "license")
-CHOICES = {name: value for name, value in COOKIECUTTER.items() if isinstance(value, list)}
+CHOICES = {
+    name: value
+    for name, value in COOKIECUTTER.items()
+    if isinstance(value, list) and not name.startswith("_")
+}
 DEFAULTS = {name: values[0] for name, values in CHOICES.items()}
 # Combinations the pre-generation hook refuses: (option, value, needs option, needs values).
 FORBIDDEN = (("serving", "kserve", "experiment_tracking", ("mlflow",)),)

@@ -23,6 +23,9 @@ BAD_ANSWERS = [
     ("project_slug", "9-lives", "start with"),
     ("project_slug", "a" * 65, "at most 64"),
     ("project_slug", "../escape", "contain only"),
+    ("project_slug", "nested/folder", "contain only"),
+    ("project_slug", "/absolute/folder", "contain only"),
+    ("project_slug", "back\\slash", "contain only"),
     ("project_slug", "has space", "contain only"),
     ("project_slug", "x'; rm -rf ~; '", "contain only"),
     ("package_name", "class", "keyword"),
@@ -88,6 +91,10 @@ def assert_refused(
 ) -> str:
     assert result.returncode != 0
     assert list((tmp_path / out).iterdir()) == [], "an output directory was left behind"
+    # nor anything around it (a slug such as ../escape); HOME is tmp_path: dot folders only,
+    # and "out" where an earlier run of the same test generated a project
+    left = [path.name for path in tmp_path.iterdir() if path.name not in {out, "out"}]
+    assert all(name.startswith(".") for name in left), left
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
