@@ -69,7 +69,8 @@ def test_make_install_lint_test_pipeline(
     python = (project / ".venv" / "pyvenv.cfg").read_text(encoding="utf-8")
     assert f"version_info = {answers['python_version']}." in python
     champion = json.loads((project / "models" / "champion" / "model.json").read_text())
-    assert champion["version"] == "1"
+    assert champion["registry_version"] == "1"
+    assert champion["version"] == f"1+{champion['sha256'][:12]}"
     if answers["data_versioning"] == "dvc":
         assert (project / "dvc.lock").is_file()
     if answers["experiment_tracking"] == "mlflow":

@@ -156,6 +156,8 @@ DEFAULT_FILES = [
     "tests/serving/test_predictor.py",
     "tests/test_cli.py",
     "tests/test_config.py",
+    "tests/test_failed_runs.py",
+    "tests/test_gate_stores.py",
     "tests/test_pipeline.py",
 ]
 STAGES = [

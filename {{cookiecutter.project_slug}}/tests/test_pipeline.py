@@ -28,10 +28,11 @@ def test_pipeline_writes_every_artefact(pipeline_run: Path) -> None:
 def test_first_model_learns_and_becomes_champion(pipeline_run: Path) -> None:
     report = json.loads((pipeline_run / "reports" / "metrics.json").read_text())
     assert report["promote"] is True, report["reasons"]
-    assert report["champion"] is None
+    assert report["champions"] == []
     assert report["r2"] > 0.5
     champion = json.loads((pipeline_run / "models" / "champion" / "model.json").read_text())
-    assert champion["version"] == "1"
+    assert champion["registry_version"] == "1"
+    assert champion["version"] == f"1+{champion['sha256'][:12]}"
     assert champion["test"]["rmse"] == pytest.approx(report["rmse"])
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 

@@ -8,10 +8,12 @@ type that is missing from it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,10 +31,26 @@ TRUSTED_TYPES = [
 ]
 
 
+def clear_staging(target: Path) -> list[Path]:
+    """Remove what an interrupted write of ``target`` left: ``.<name>.*`` beside it.
+
+    A write that is killed (SIGKILL, power loss) cannot clean up after itself; the next
+    write of the same target does. One pipeline writes a target at a time.
+    """
+    stale = sorted(target.parent.glob(f".{target.name}.*"))
+    for path in stale:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return stale
+
+
 @contextmanager
 def replacing(target: Path) -> Generator[Path]:
     """Yield a fresh folder that replaces ``target`` only if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    clear_staging(target)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         yield staging
@@ -50,6 +68,7 @@ def replacing(target: Path) -> Generator[Path]:
 def write_json(path: Path, data: Any) -> None:
     """Write ``data`` to ``path`` through a temporary file, so readers never see half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    clear_staging(path)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
@@ -66,13 +85,35 @@ def read_json(path: Path, what: str) -> Any:
         raise PipelineError(f"{path}: not valid JSON ({error})") from None
 
 
-def save_model(directory: Path, model: Any, metadata: dict[str, Any]) -> None:
-    """Write ``model`` (skops) and its ``metadata`` (JSON) to ``directory`` all at once."""
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, in hex: what tells two saved models apart."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def version_label(number: str, sha256: str) -> str:
+    """The version shown in logs and answers: the registry's number and the model's digest.
+
+    Two stores can each hold a "version 1"; with the digest, a label names one model.
+    """
+    return f"{number}+{sha256[:12]}"
+
+
+def save_model(directory: Path, model: Any, metadata: dict[str, Any]) -> str:
+    """Write ``model`` (skops) and its ``metadata`` (JSON) to ``directory`` all at once.
+
+    The metadata gains ``sha256``, the digest of the model file, which is returned.
+    """
     import skops.io
 
     with replacing(directory) as staging:
         skops.io.dump(model, staging / MODEL_FILE)
+        metadata["sha256"] = file_digest(staging / MODEL_FILE)
         write_json(staging / METADATA_FILE, metadata)
+    return metadata["sha256"]
 
 
 def copy_model(source: Path, target: Path, changes: dict[str, Any]) -> None:
@@ -86,10 +127,20 @@ def copy_model(source: Path, target: Path, changes: dict[str, Any]) -> None:
 def load_model(directory: Path) -> tuple[Any, dict[str, Any]]:
     """Load a model saved by :func:`save_model`, trusting only :data:`TRUSTED_TYPES`."""
     import skops.io
+    from skops.io.exceptions import UntrustedTypesFoundException
 
     metadata = read_json(directory / METADATA_FILE, "train a model first")
+    path = directory / MODEL_FILE
     try:
-        model = skops.io.load(directory / MODEL_FILE, trusted=TRUSTED_TYPES)
+        model = skops.io.load(path, trusted=TRUSTED_TYPES)
     except FileNotFoundError:
-        raise PipelineError(f"{directory / MODEL_FILE}: not found; train a model first") from None
+        raise PipelineError(f"{path}: not found; train a model first") from None
+    except UntrustedTypesFoundException as error:
+        raise PipelineError(
+            f"{path}: holds types that are not trusted ({error}); add them to "
+            "TRUSTED_TYPES in artifacts.py only if you trust where the file came from"
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as error:
+        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise PipelineError(f"{path}: damaged or not a skops model file ({reason})") from None
     return model, metadata

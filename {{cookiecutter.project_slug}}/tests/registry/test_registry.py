@@ -6,14 +6,18 @@ import json
 
 import pytest
 
-from {{ cookiecutter.package_name }}.artifacts import write_json
+from {{ cookiecutter.package_name }}.artifacts import (
+    file_digest,
+    version_label,
+    write_json,
+)
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.errors import PipelineError
 from {{ cookiecutter.package_name }}.registry.main import (
 {%- if cookiecutter.serving == "kserve" %}
     KSERVE_DIR,
 {%- endif %}
-    load_champion,
+    local_champion,
     run,
 )
 
@@ -27,20 +31,24 @@ def amend_report(settings: Settings, **changes: object) -> dict:
 
 
 def test_champion_is_loaded(trained_settings: Settings) -> None:
-    champion = load_champion(trained_settings)
+    champion = local_champion(trained_settings)
     assert champion is not None
-    assert champion.version == "1"
+    metadata = json.loads((trained_settings.registry.champion_dir / "model.json").read_text())
+    assert champion.version == version_label("1", metadata["sha256"]) == metadata["version"]
+    digest = file_digest(trained_settings.registry.champion_dir / "model.skops")
+    assert metadata["sha256"] == digest
 
 
 def test_better_model_becomes_the_next_version(trained_settings: Settings) -> None:
     report = amend_report(trained_settings, promote=True, reasons=[])  # as if it had won again
     assert run(trained_settings) == 0
     champion = json.loads((trained_settings.registry.champion_dir / "model.json").read_text())
-    assert champion["version"] == "2"
+    assert champion["registry_version"] == "2"
+    assert champion["version"] == version_label("2", champion["sha256"])
     assert champion["id"] == report["model_id"]
-    loaded = load_champion(trained_settings)
+    loaded = local_champion(trained_settings)
     assert loaded is not None
-    assert loaded.version == "2"
+    assert loaded.version == champion["version"]
 
 
 {%- if cookiecutter.serving == "kserve" %}
@@ -54,7 +62,7 @@ def test_champion_has_the_mlflow_model_kserve_serves(trained_settings: Settings)
 
     folder = trained_settings.registry.champion_dir / KSERVE_DIR
     assert (folder / "MLmodel").is_file()
-    champion = load_champion(trained_settings)
+    champion = local_champion(trained_settings)
     assert champion is not None
     record = pd.DataFrame([EXAMPLE])
     served = mlflow.pyfunc.load_model(str(folder)).predict(record)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,9 @@ def test_disagreement_falls_back_to_scikit_learn(
 
 def test_champion_loads_with_name_and_version(trained_settings: Settings) -> None:
     loaded = load_champion(trained_settings)
-    assert (loaded.version, loaded.compiled) == ("1", True)
+    metadata = json.loads((trained_settings.registry.champion_dir / "model.json").read_text())
+    assert (loaded.version, loaded.compiled) == (metadata["version"], True)
+    assert loaded.version.startswith("1+")
     assert loaded.predict([schema.EXAMPLE])[0] > 0
 
 
@@ -103,6 +106,6 @@ def test_champion_loads_from_the_mlflow_registry(trained_settings: Settings) -> 
     serving = dataclasses.replace(trained_settings.serving, model_uri=uri)
     from_registry = load_champion(dataclasses.replace(trained_settings, serving=serving))
     local = load_champion(trained_settings)
-    assert from_registry.version == "1"
+    assert from_registry.version == local.version  # one model, one label: "1+<digest>"
     assert from_registry.predict([schema.EXAMPLE]) == pytest.approx(local.predict([schema.EXAMPLE]))
 {%- endif %}

@@ -1,9 +1,18 @@
 """Evaluation stage: score the challenger on the test split and decide if it may be promoted.
 
-The gate has two parts: the thresholds in ``evaluation`` (``max_rmse``, ``min_r2``) and
-a comparison with the current champion on the same test rows: the challenger must have
-a lower RMSE. The decision and its reasons go to ``reports/metrics.json`` for the
-registry stage; predicted-vs-actual and residual plots go to ``reports/plots/``.
+{% if cookiecutter.experiment_tracking == "mlflow" -%}
+The gate has two parts: the thresholds in ``evaluation`` (``max_rmse``, ``min_r2``) and a
+comparison with every champion the project knows (the registry's alias and the local copy
+the service loads), re-scored on the same test rows: the challenger must have a lower RMSE
+than each. When the registry and the local copy hold two different models, the gate
+refuses rather than guess which one is served.
+{%- else -%}
+The gate has two parts: the thresholds in ``evaluation`` (``max_rmse``, ``min_r2``) and a
+comparison with the current champion, re-scored on the same test rows: the challenger must
+have a lower RMSE.
+{%- endif %}
+The decision and its reasons go to ``reports/metrics.json`` for the registry stage;
+predicted-vs-actual and residual plots go to ``reports/plots/``, replaced all at once.
 """
 
 from __future__ import annotations
@@ -13,11 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import schema
-from ..artifacts import load_model, write_json
+from ..artifacts import load_model, replacing, write_json
 from ..config import Settings
 from ..ingestion.main import read_split
 from ..metrics import score
-from ..registry.main import load_champion
+from ..registry.main import known_champions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,7 +38,7 @@ PLOTS = Path("plots")
 
 def gate(
     challenger: dict[str, float],
-    champion: dict[str, Any] | None,
+    champions: list[dict[str, Any]],
     max_rmse: float,
     min_r2: float,
 ) -> list[str]:
@@ -39,11 +48,20 @@ def gate(
         reasons.append(f"test RMSE {challenger['rmse']:,.0f} is above max_rmse {max_rmse:,.0f}")
     if challenger["r2"] < min_r2:
         reasons.append(f"test R² {challenger['r2']:.3f} is below min_r2 {min_r2:.3f}")
-    if champion is not None and challenger["rmse"] >= champion["rmse"]:
+    if len(champions) > 1:
         reasons.append(
-            f"test RMSE {challenger['rmse']:,.0f} does not beat champion version "
-            f"{champion['version']} ({champion['rmse']:,.0f}) on the same test data"
+            "the known champions are different models: "
+            + " and ".join(f"version {item['version']} ({item['source']})" for item in champions)
+            + "; make them agree (promote again from the store that made the local one, "
+            "or remove the stale one) before a new model can be judged"
         )
+    for champion in champions:
+        if challenger["rmse"] >= champion["rmse"]:
+            reasons.append(
+                f"test RMSE {challenger['rmse']:,.0f} does not beat champion version "
+                f"{champion['version']} ({champion['rmse']:,.0f}, {champion['source']}) "
+                "on the same test data"
+            )
     return reasons
 
 
@@ -99,23 +117,29 @@ def run(settings: Settings) -> int:
     model, metadata = load_model(settings.training.model_dir)
     test = read_split(settings.data.processed_dir, "test")
     metrics = score(model, test)
-    champion = load_champion(settings)
-    champion_report = None
-    if champion is not None:
-        champion_report = {"version": champion.version, **score(champion.model, test)}
+    champions = [
+        {
+            "source": champion.source,
+            "version": champion.version,
+            "model_id": champion.model_id,
+            **score(champion.model, test),
+        }
+        for champion in known_champions(settings)
+    ]
     evaluation = settings.evaluation
-    reasons = gate(metrics, champion_report, evaluation.max_rmse, evaluation.min_r2)
+    reasons = gate(metrics, champions, evaluation.max_rmse, evaluation.min_r2)
     report = {
         "model_id": metadata["id"],
         "test_rows": len(test),
         **metrics,
-        "champion": champion_report,
+        "champions": champions,
         "promote": not reasons,
         "reasons": reasons,
     }
-    {% if cookiecutter.experiment_tracking == "mlflow" %}plots = {% endif %}plot(model, test, evaluation.reports_dir / PLOTS)
+    with replacing(evaluation.reports_dir / PLOTS) as staging:
+        {% if cookiecutter.experiment_tracking == "mlflow" %}plots = {% endif %}plot(model, test, staging)
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
-    log_to_mlflow(settings, metadata["mlflow"]["run_id"], report, plots)
+        log_to_mlflow(settings, metadata["mlflow"]["run_id"], report, plots)
 {%- endif %}
     write_json(evaluation.reports_dir / METRICS, report)
     summary = f"test RMSE {metrics['rmse']:,.0f}, MAE {metrics['mae']:,.0f}, R² {metrics['r2']:.3f}"

@@ -81,6 +81,13 @@ def clean(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
         bad = int((numbers.isna() & frame[name].notna()).sum())
         if bad:
             raise DataError(f"column {name!r}: {bad} rows are not numbers")
+        if name in schema.NUMERIC and name not in schema.FRACTIONAL:
+            fractions = int((numbers.notna() & (numbers % 1 != 0)).sum())
+            if fractions:
+                raise DataError(
+                    f"column {name!r}: {fractions} rows hold a fraction; the schema declares "
+                    "whole numbers (schema.FRACTIONAL lists the columns that may)"
+                )
         frame[name] = numbers
     before = len(frame)
     frame = frame.drop_duplicates(ignore_index=True)

@@ -9,6 +9,8 @@ model in its ``mlflow`` folder, which KServe serves{% endif %}.
 The champion is a folder, ``registry.champion_dir``: a copy of the model with its version
 number, which the prediction service loads. Versions count up from 1.
 {%- endif %}
+A version is shown as ``<number>+<digest>`` (the first 12 hex digits of the model file's
+SHA-256), so two different models are never both "version 1".
 A model the gate refused never becomes champion; the stage says so and why.
 """
 
@@ -19,7 +21,16 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from ..artifacts import METADATA_FILE, copy_model{% if cookiecutter.experiment_tracking != "mlflow" %}, load_model{% endif %}, read_json{% if cookiecutter.serving == "kserve" %}, replacing{% endif %}
+from ..artifacts import (
+    METADATA_FILE,
+    copy_model,
+    load_model,
+    read_json,
+{%- if cookiecutter.serving == "kserve" %}
+    replacing,
+{%- endif %}
+    version_label,
+)
 from ..config import Settings
 from ..errors import PipelineError
 
@@ -32,15 +43,26 @@ KSERVE_DIR = "mlflow"
 
 @dataclasses.dataclass(frozen=True)
 class Champion:
-    """The model currently served, with its version."""
+    """A champion the project knows: where it is, its version and the model itself."""
 
-    model: Any
+    source: str
     version: str
+    model_id: str
+    model: Any
+
+
+def local_champion(settings: Settings) -> Champion | None:
+    """The champion in ``registry.champion_dir`` (what the service loads), if there is one."""
+    folder = settings.registry.champion_dir
+    if not (folder / METADATA_FILE).exists():
+        return None
+    model, metadata = load_model(folder)
+    return Champion(str(folder), str(metadata["version"]), str(metadata["id"]), model)
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 
 
-def load_champion(settings: Settings) -> Champion | None:
-    """The champion from the MLflow registry, or None if there is none yet."""
+def registry_champion(settings: Settings) -> Champion | None:
+    """The champion the MLflow registry's alias points at, if there is one."""
     import mlflow
     import mlflow.sklearn
 
@@ -54,8 +76,34 @@ def load_champion(settings: Settings) -> Champion | None:
         if error.error_code in {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"}:
             return None
         raise
+    tags = client.get_run(version.run_id).data.tags if version.run_id else {}
     model = mlflow.sklearn.load_model(f"models:/{tracking.model_name}@{alias}")
-    return Champion(model, str(version.version))
+    label = version_label(str(version.version), tags.get("model_sha256", ""))
+    source = f"models:/{tracking.model_name}@{alias} in {tracking.uri}"
+    return Champion(source, label, tags.get("model_id", ""), model)
+
+
+def known_champions(settings: Settings) -> list[Champion]:
+    """Every champion the challenger must beat: the registry's and the local copy.
+
+    They are one model when the registry stage wrote both. When they are two different
+    models (for example after moving to a new tracking store), the gate refuses: it
+    cannot tell which one is served.
+    """
+    registry = registry_champion(settings)
+    local = local_champion(settings)
+    if registry is None and local is not None:
+        log.warning(
+            "the registry at %s has no %s, but %s holds version %s: the challenger must "
+            "beat that one",
+            settings.tracking.uri,
+            settings.registry.champion_alias,
+            local.source,
+            local.version,
+        )
+    if registry is not None and local is not None and registry.model_id == local.model_id:
+        return [registry]
+    return [champion for champion in (registry, local) if champion is not None]
 
 
 def _register(settings: Settings, metadata: dict[str, Any]) -> str:
@@ -86,20 +134,17 @@ def _export_for_kserve(settings: Settings, version: str) -> None:
 {%- else %}
 
 
-def load_champion(settings: Settings) -> Champion | None:
-    """The champion in ``registry.champion_dir``, or None if there is none yet."""
-    folder = settings.registry.champion_dir
-    if not (folder / METADATA_FILE).exists():
-        return None
-    model, metadata = load_model(folder)
-    return Champion(model, str(metadata["version"]))
+def known_champions(settings: Settings) -> list[Champion]:
+    """Every champion the challenger must beat: here, the one in ``registry.champion_dir``."""
+    local = local_champion(settings)
+    return [] if local is None else [local]
 
 
 def _register(settings: Settings, metadata: dict[str, Any]) -> str:
     del metadata
     champion = settings.registry.champion_dir / METADATA_FILE
-    current = read_json(champion, "no champion") if champion.exists() else {"version": 0}
-    return str(int(current["version"]) + 1)
+    current = read_json(champion, "no champion") if champion.exists() else {}
+    return str(int(current.get("registry_version", 0)) + 1)
 {%- endif %}
 
 
@@ -112,22 +157,24 @@ def run(settings: Settings) -> int:
     if report.get("model_id") != metadata["id"]:
         raise PipelineError(f"{report_path} scores another model; run the evaluate stage first")
     if not report["promote"]:
-        current = report["champion"]["version"] if report["champion"] else "none"
+        current = ", ".join(champion["version"] for champion in report["champions"]) or "none"
         log.warning(
             "not promoted: %s; the champion is still version %s",
             "; ".join(report["reasons"]),
             current,
         )
         return 0
-    version = _register(settings, metadata)
+    number = _register(settings, metadata)
+    version = version_label(number, metadata["sha256"])
     promotion = {
         "version": version,
+        "registry_version": number,
         "promoted_at": datetime.now(UTC).isoformat(),
         "test": {key: report[key] for key in ("rmse", "mae", "r2")},
     }
     copy_model(model_dir, settings.registry.champion_dir, promotion)
 {%- if cookiecutter.serving == "kserve" %}
-    _export_for_kserve(settings, version)
+    _export_for_kserve(settings, number)
 {%- endif %}
     log.info(
         "promoted: %s version %s is the %s (test RMSE %s)",

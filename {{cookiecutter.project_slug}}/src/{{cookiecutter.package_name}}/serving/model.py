@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..artifacts import load_model
+from ..artifacts import load_model{% if cookiecutter.experiment_tracking == "mlflow" %}, version_label{% endif %}
 from ..config import Settings
 from ..errors import PipelineError
 from .predictor import PredictFunction, predict_function
@@ -38,12 +38,16 @@ def _from_mlflow(settings: Settings, uri: str) -> LoadedModel:
     name, _, alias = uri.removeprefix("models:/").partition("@")
     try:
         model = mlflow.sklearn.load_model(uri)
-        client = mlflow.MlflowClient()
-        version = client.get_model_version_by_alias(name, alias).version if alias else "?"
+        version = "?"
+        if alias:
+            client = mlflow.MlflowClient()
+            found = client.get_model_version_by_alias(name, alias)
+            tags = client.get_run(found.run_id).data.tags if found.run_id else {}
+            version = version_label(str(found.version), tags.get("model_sha256", ""))
     except mlflow.exceptions.MlflowException as error:
         raise PipelineError(f"{uri}: {error.message}") from None
     function, compiled = predict_function(model, [schema.EXAMPLE])
-    return LoadedModel(name, str(version), compiled, function)
+    return LoadedModel(name, version, compiled, function)
 {%- endif %}
 
 

@@ -80,10 +80,15 @@ def _requirements() -> list[str]:
     return [f"{name}=={version(name)}" for name in ("scikit-learn", "skops", "pandas", "numpy")]
 
 
-def log_to_mlflow(
+def log_and_save(
     settings: Settings, model: Pipeline, train: pd.DataFrame, metadata: dict[str, Any]
-) -> dict[str, str]:
-    """Log parameters, validation metrics and the model; return the run and model URIs."""
+) -> None:
+    """Log parameters, validation metrics and the model to MLflow, then save it locally.
+
+    The run ends, FINISHED, only after the model reached ``training.model_dir``: a run
+    whose save failed is marked FAILED, and one killed on the way stays RUNNING, so no
+    finished run lacks its challenger.
+    """
     import mlflow
     import mlflow.sklearn
     from mlflow.models import infer_signature
@@ -107,8 +112,9 @@ def log_to_mlflow(
             skops_trusted_types=TRUSTED_TYPES,
             pip_requirements=_requirements(),
         )
+        metadata["mlflow"] = {"run_id": run.info.run_id, "model_uri": info.model_uri}
+        mlflow.set_tag("model_sha256", save_model(settings.training.model_dir, model, metadata))
     log.info("logged run %s to MLflow at %s", run.info.run_id, tracking.uri)
-    return {"run_id": run.info.run_id, "model_uri": info.model_uri}
 {%- endif %}
 
 
@@ -138,9 +144,10 @@ def run(settings: Settings) -> int:
         },
     }
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
-    metadata["mlflow"] = log_to_mlflow(settings, model, train, metadata)
-{%- endif %}
+    log_and_save(settings, model, train, metadata)
+{%- else %}
     save_model(settings.training.model_dir, model, metadata)
+{%- endif %}
     log.info(
         "trained %s on %d rows; validation %s",
         metadata["estimator"],

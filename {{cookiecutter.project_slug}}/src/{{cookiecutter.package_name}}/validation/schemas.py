@@ -28,12 +28,21 @@ def _range(bounds: tuple[float, float]) -> pa.Check:
     return pa.Check.in_range(*bounds)
 
 
+WHOLE = pa.Check(lambda values: values % 1 == 0, name="whole_number")
+
+
+def _numeric(name: str) -> list[pa.Check]:
+    """Range, and whole numbers unless the schema lets the column hold fractions."""
+    checks = [_range(schema.NUMERIC[name])]
+    return checks if name in schema.FRACTIONAL else [*checks, WHOLE]
+
+
 RAW = pa.DataFrameSchema(
     {
         schema.TARGET: pa.Column(float, _range(schema.TARGET_RANGE), nullable=True, coerce=True),
         **{
-            name: pa.Column(float, _range(bounds), nullable=True, coerce=True)
-            for name, bounds in schema.NUMERIC.items()
+            name: pa.Column(float, _numeric(name), nullable=True, coerce=True)
+            for name in schema.NUMERIC
         },
         **{
             name: pa.Column(str, _allowed_after_cleaning(allowed), nullable=True, coerce=True)
