@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -102,25 +102,36 @@ def version_label(number: str, sha256: str) -> str:
     return f"{number}+{sha256[:12]}"
 
 
-def save_model(directory: Path, model: Any, metadata: dict[str, Any]) -> str:
+def save_model(
+    directory: Path,
+    model: Any,
+    metadata: dict[str, Any],
+    extras: Mapping[str, Callable[[Path], None]] | None = None,
+) -> str:
     """Write ``model`` (skops) and its ``metadata`` (JSON) to ``directory`` all at once.
 
-    The metadata gains ``sha256``, the digest of the model file, which is returned.
+    ``extras`` maps other file names to functions that write them (other forms of the
+    same model). The metadata gains ``sha256``, the digest of the model file, which is
+    returned.
     """
     import skops.io
 
     with replacing(directory) as staging:
         skops.io.dump(model, staging / MODEL_FILE)
+        for name, write in (extras or {}).items():
+            write(staging / name)
         metadata["sha256"] = file_digest(staging / MODEL_FILE)
         write_json(staging / METADATA_FILE, metadata)
     return metadata["sha256"]
 
 
 def copy_model(source: Path, target: Path, changes: dict[str, Any]) -> None:
-    """Copy a saved model to ``target``, with ``changes`` applied to its metadata."""
+    """Copy a saved model (every file of it) to ``target``, with ``changes`` to its metadata."""
     metadata = read_json(source / METADATA_FILE, "train a model first")
     with replacing(target) as staging:
-        shutil.copy2(source / MODEL_FILE, staging / MODEL_FILE)
+        for path in source.iterdir():
+            if path.is_file() and path.name != METADATA_FILE:
+                shutil.copy2(path, staging / path.name)
         write_json(staging / METADATA_FILE, {**metadata, **changes})
 
 

@@ -94,6 +94,9 @@ class ServingSettings:
     host: str
     port: int
     database_url: str
+    max_body_bytes: int
+    max_batch: int
+    log_queue_rows: int
 {%- if cookiecutter.serving == "kserve" %}
     inference_url: str
 {%- else %}
@@ -150,6 +153,8 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "HOST": ("serving", "host"),
     "PORT": ("serving", "port"),
     "DATABASE_URL": ("serving", "database_url"),
+    "MAX_BODY_BYTES": ("serving", "max_body_bytes"),
+    "MAX_BATCH": ("serving", "max_batch"),
 {%- if cookiecutter.serving == "kserve" %}
     "INFERENCE_URL": ("serving", "inference_url"),
 {%- else %}

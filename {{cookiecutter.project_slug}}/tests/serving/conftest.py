@@ -5,6 +5,7 @@ from __future__ import annotations
 {% if cookiecutter.serving == "kserve" -%}
 import json
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pandas as pd
 {% else -%}
 import dataclasses
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,10 +121,19 @@ def unready_client(trained_settings: Settings) -> Iterator[TestClient]:
 {%- endif %}
 
 
+def wait_ready(client: TestClient, timeout: float = 60.0) -> TestClient:
+    """Wait until ``/ready`` answers 200 (the model loads after the service starts)."""
+    deadline = time.monotonic() + timeout
+    while (ready := client.get("/ready")).status_code != 200:
+        assert time.monotonic() < deadline, ready.text
+        time.sleep(0.02)
+    return client
+
+
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
-        yield test_client
+        yield wait_ready(test_client)
 
 
 @pytest.fixture(scope="module")
@@ -135,4 +146,4 @@ def shared_client(
     with isolated() as patch:
         patch.chdir(folder)
         with TestClient(service(load_settings(environ={}))) as test_client:
-            yield test_client
+            yield wait_ready(test_client)

@@ -9,11 +9,17 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }} import schema
-from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.config import (
+    Settings,
+    load_settings,
+)
 from {{ cookiecutter.package_name }}.serving.app import (
-    MAX_BATCH,
     create_app,
 )
+
+from ..conftest import ROOT
+
+MAX_BATCH = load_settings(ROOT / "config" / "params.yaml", environ={}).serving.max_batch
 
 OTHER = {**schema.EXAMPLE, "area": 9000, "bathrooms": 3, "prefarea": "yes"}
 
@@ -80,12 +86,12 @@ def test_bad_payload_is_422_with_the_reason(
     assert reason in response.text
 
 
-def test_malformed_json_is_422(shared_client: TestClient) -> None:
+def test_malformed_json_is_400(shared_client: TestClient) -> None:
     response = shared_client.post(
         "/predict", content=b"{oops", headers={"content-type": "application/json"}
     )
-    assert response.status_code == 422
-    assert "JSON decode error" in response.text
+    assert response.status_code == 400
+    assert "not valid JSON" in response.text
 
 
 def test_not_ready_is_503_with_a_reason(unready_client: TestClient) -> None:

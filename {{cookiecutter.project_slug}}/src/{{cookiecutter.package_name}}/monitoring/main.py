@@ -60,7 +60,7 @@ def current_data(settings: Settings) -> tuple[pd.DataFrame, str]:
     if source == REQUESTS:
         import pandas as pd
 
-        from ..serving.store import read_features as logged_features
+        from ..serving.store import logged_features
 
         url = settings.serving.database_url
         return _features(pd.DataFrame(logged_features(url)), f"requests logged in {url}"), url

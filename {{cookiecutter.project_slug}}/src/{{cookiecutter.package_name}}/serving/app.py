@@ -1,27 +1,38 @@
 """The prediction service: ``POST /predict``, ``/health``, ``/ready`` and ``/metrics``.
 
-The request schema is generated from :mod:`..schema`, so an unknown or missing field, a
-value out of range or an unknown category is refused with 422 and the reason.
+The request schema is generated from :mod:`..schema` and is strict: an unknown or missing
+field, a value of the wrong JSON type (``"5000"`` or ``true`` for a whole number), a value
+out of range, ``NaN`` or an infinity, or an unknown category is refused with 422 and the
+reasons. Malformed JSON is 400, a body over ``serving.max_body_bytes`` is 413 and a body
+that is not ``application/json`` is 415. An answer never copies more than a short,
+bounded part of the request. Parsing, validation and prediction run in a worker thread,
+so ``/health`` answers while a large request is being handled.
 {%- if cookiecutter.serving == "kserve" %}
 Predictions come from the model's KServe InferenceService (V2 protocol); this service
 validates requests, logs them and exposes metrics in front of it.
 {%- else %}
-The champion model is loaded at start; until it is, ``/ready`` and ``/predict`` answer 503.
+The champion is loaded in the background after the service starts listening: until it is
+loaded, or if it cannot be, ``/ready`` and ``/predict`` answer 503 with the reason, while
+``/health`` answers 200.
 {%- endif %}
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
+{%- if cookiecutter.serving != "kserve" %}
+import threading
+{%- endif %}
 import time
 import uuid
 from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict
 
-from fastapi import Body, FastAPI, HTTPException, Request
-from fastapi.exception_handlers import request_validation_exception_handler
-from fastapi.exceptions import RequestValidationError
+import pydantic_core
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -30,49 +41,186 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from .. import __version__, schema
 from ..config import Settings
 {%- if cookiecutter.serving == "kserve" %}
 from .kserve import KServeModel, UpstreamError
 {%- else %}
-from ..errors import PipelineError
 from .model import LoadedModel, load_champion
 {%- endif %}
 from .store import PredictionLog, log_rows
 
 log = logging.getLogger(__name__)
-MAX_BATCH = 1000
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+MAX_ERRORS = 10  # validation errors listed in one answer
+MAX_TEXT = 120  # characters of a message or a field name copied into an answer
+JSON = "application/json"
+# The /metrics answer in the OpenAPI document: Prometheus's text format.
+PROMETHEUS_TEXT = {"type": "string", "description": "Prometheus text format"}
+PROMETHEUS_MEDIA = {"schema": PROMETHEUS_TEXT}
+METRICS_CONTENT = {"text/plain": PROMETHEUS_MEDIA}
+METRICS_ANSWER = {"description": "the metrics", "content": METRICS_CONTENT}
 
 
-def _number(name: str, bounds: tuple[float, float]) -> tuple[Any, Any]:
-    kind = float if name in schema.FRACTIONAL else int
-    return kind, Field(ge=bounds[0], le=bounds[1], allow_inf_nan=False)
+def _number(name: str, bounds: tuple[float, float]) -> Any:
+    if name in schema.FRACTIONAL:
+        return Annotated[float, Field(ge=bounds[0], le=bounds[1], allow_inf_nan=False)]
+    return Annotated[int, Field(ge=bounds[0], le=bounds[1])]
 
 
-House = create_model(
+# One record of POST /predict (a TypedDict: validated straight into the dict the model reads).
+House = TypedDict(  # the functional form: the field names come from the schema
     "House",
-    __config__=ConfigDict(extra="forbid", json_schema_extra={"examples": [schema.EXAMPLE]}),
-    **{name: _number(name, bounds) for name, bounds in schema.NUMERIC.items()},
-    **{name: (Literal[allowed], ...) for name, allowed in schema.CATEGORICAL.items()},
+    {
+        **{name: _number(name, bounds) for name, bounds in schema.NUMERIC.items()},
+        **{name: Literal[allowed] for name, allowed in schema.CATEGORICAL.items()},
+    },
 )
-Batch = Annotated[list[House], Field(min_length=1, max_length=MAX_BATCH)]
-# The body of POST /predict: one record, or a list of up to MAX_BATCH records.
-Payload = Annotated[House | Batch, Body(examples=[schema.EXAMPLE])]
+House.__pydantic_config__ = ConfigDict(  # type: ignore[attr-defined]
+    extra="forbid", strict=True, json_schema_extra={"examples": [schema.EXAMPLE]}
+)
 
 
 class Prediction(BaseModel):
     model_name: str = Field(description="registered name of the model that answered")
-    model_version: str = Field(description="version of that model")
-    predictions: list[float] = Field(description="one predicted price per record, in order")
+    model_version: str = Field(description="version of that model: <number>+<digest>")
+    predictions: list[float] = Field(
+        description=f"one predicted {schema.TARGET} per record, in order"
+    )
 
 
 class Status(BaseModel):
     status: str
     model_name: str | None = None
     model_version: str | None = None
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="where in the body: field names and list indices")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    detail: str | list[FieldError] = Field(description="why the request was not answered")
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "the body is not valid JSON"},
+    413: {"model": Problem, "description": "the body is larger than serving.max_body_bytes"},
+    415: {"model": Problem, "description": "the body is not application/json"},
+    422: {"model": Problem, "description": "the records do not match the schema"},
+    503: {"model": Problem, "description": "no model is ready to answer"},
+{%- if cookiecutter.serving == "kserve" %}
+    502: {"model": Problem, "description": "the KServe model failed to answer"},
+{%- endif %}
+}
+
+
+class RefusedError(Exception):
+    """A request answered with a 4xx or 5xx status and a short reason."""
+
+    def __init__(self, status: int, detail: str | list[dict[str, Any]]) -> None:
+        super().__init__(status, detail)
+        self.status = status
+        self.detail = detail
+
+
+def _short(text: object) -> str:
+    text = str(text)
+    return text if len(text) <= MAX_TEXT else f"{text[:MAX_TEXT]}…"
+
+
+def _field_errors(error: ValidationError) -> list[dict[str, Any]]:
+    """The first MAX_ERRORS problems, without the input values and with short names."""
+    problems = error.errors(include_url=False, include_context=False, include_input=False)
+    return [
+        {
+            "loc": [item if isinstance(item, int) else _short(item) for item in problem["loc"]],
+            "msg": _short(problem["msg"]),
+            "type": problem["type"],
+        }
+        for problem in problems[:MAX_ERRORS]
+    ]
+
+
+class Parser:
+    """Check a JSON body and turn it into records: one object, or a list of 1 to ``max_batch``.
+
+    The body is parsed first (NaN and infinities are not JSON), then unknown fields are
+    looked for in Python, which is quick however many there are, and only then is each
+    record validated against the strict schema.
+    """
+
+    def __init__(self, max_batch: int) -> None:
+        self.max_batch = max_batch
+        self.fields = frozenset(schema.FEATURES)
+        self.one = TypeAdapter(House)
+        self.many = TypeAdapter(Annotated[list[House], Field(min_length=1, max_length=max_batch)])
+
+    def unknown_fields(self, value: Any) -> list[dict[str, Any]]:
+        """Problems for the first MAX_ERRORS fields that the schema does not have."""
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        problems: list[dict[str, Any]] = []
+        for index, item in items:
+            if not isinstance(item, dict) or item.keys() <= self.fields:
+                continue
+            for name in item.keys() - self.fields:
+                loc = [_short(name)] if index is None else [index, _short(name)]
+                problems.append(
+                    {"loc": loc, "msg": "Extra inputs are not permitted", "type": "extra_forbidden"}
+                )
+                if len(problems) == MAX_ERRORS:
+                    return problems
+        return problems
+
+    def __call__(self, body: bytes) -> list[dict[str, Any]]:
+        try:
+            value = pydantic_core.from_json(body, allow_inf_nan=False)
+        except ValueError as error:
+            raise RefusedError(400, f"body is not valid JSON: {_short(error)}") from None
+        problems = self.unknown_fields(value)
+        if problems:
+            raise RefusedError(422, problems)
+        try:
+            records = (self.many if isinstance(value, list) else self.one).validate_python(value)
+        except ValidationError as error:
+            raise RefusedError(422, _field_errors(error)) from None
+        return records if isinstance(records, list) else [records]
+
+    def request_body(self) -> dict[str, Any]:
+        """The request body of the OpenAPI document: one House or a list of them."""
+        house = {"$ref": "#/components/schemas/House"}
+        batch = {"type": "array", "items": house, "minItems": 1, "maxItems": self.max_batch}
+        media = {"schema": {"anyOf": [house, batch]}, "example": schema.EXAMPLE}
+        content = {JSON: media}
+        body = {"required": True, "content": content}
+        return {"requestBody": body}
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, if it is JSON and at most ``limit`` bytes; RefusedError otherwise."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != JSON and not media.endswith("+json"):
+        sent = _short(media) or "no content type"
+        raise RefusedError(415, f"send the body as {JSON}, not {sent}")
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise RefusedError(413, f"body of {length} bytes is over the limit of {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RefusedError(413, f"body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def problem(status: int, detail: str | list[dict[str, Any]]) -> Response:
+    return Response(json.dumps({"detail": detail}), status_code=status, media_type=JSON)
 
 
 class Metrics:
@@ -101,19 +249,32 @@ class Metrics:
             self.predictions.inc(records)
 
 
-def _records(body: Any) -> list[dict[str, Any]]:
-    return [item.model_dump() for item in (body if isinstance(body, list) else [body])]
+@dataclasses.dataclass
+class ServiceState:
+    """What the running service holds: its metrics, request log and model."""
 
+    metrics: Metrics
+    log: PredictionLog | None = None
+{%- if cookiecutter.serving == "kserve" %}
+    model: KServeModel | None = None
+{%- else %}
+    model: LoadedModel | None = None
+    reason: str = "the model is loading"
+{%- endif %}
 
-def _answer(
-    model: Any, values: list[float], records: list[dict[str, Any]], start: float, state: dict
-) -> Prediction:
-    """The response, with the request logged and measured."""
-    elapsed = time.perf_counter() - start
-    rows = log_rows(uuid.uuid4().hex, (model.name, model.version), records, values, elapsed * 1e3)
-    state["log"].add(rows)
-    state["metrics"].answered(200, elapsed, len(values))
-    return Prediction(model_name=model.name, model_version=model.version, predictions=values)
+    def answer(self, records: list[dict[str, Any]], values: list[float], start: float) -> bytes:
+        """The response body, with the request logged and measured."""
+        model, request_log = self.model, self.log
+        assert model is not None
+        assert request_log is not None
+        elapsed = time.perf_counter() - start
+        rows = log_rows(
+            uuid.uuid4().hex, (model.name, model.version), records, values, elapsed * 1e3
+        )
+        request_log.add(rows)
+        self.metrics.answered(200, elapsed, len(values))
+        answer = {"model_name": model.name, "model_version": model.version, "predictions": values}
+        return json.dumps(answer).encode()
 {%- if cookiecutter.serving == "kserve" %}
 
 
@@ -121,127 +282,203 @@ def _default_model(settings: Settings) -> KServeModel:
     return KServeModel(settings.serving.inference_url)
 
 
-Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-
-
-def _lifespan(settings: Settings, load: Callable[[Settings], KServeModel], state: dict) -> Lifespan:
-    """Open the prediction log and the KServe client at start; close both at the end."""
+def _lifespan(
+    settings: Settings, load: Callable[[Settings], KServeModel], state: ServiceState
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Open the request log and the KServe client at start; close both at the end."""
+    serving = settings.serving
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncGenerator[None]:
-        state["log"] = PredictionLog(settings.serving.database_url)
-        state["model"] = load(settings)
+        state.log = PredictionLog(
+            serving.database_url, state.metrics.registry, serving.log_queue_rows
+        )
+        state.model = load(settings)
         try:
             yield
         finally:
-            await state["model"].close()
-            state["log"].close()
+            await state.model.close()
+            state.log.close()
 
     return lifespan
 
 
-def create_app(
-    settings: Settings, load: Callable[[Settings], KServeModel] = _default_model
-) -> FastAPI:
-    """The service for ``settings``; ``load`` gives the KServe client (tests pass a fake)."""
-    metrics = Metrics()
-    state: dict[str, Any] = {"metrics": metrics}
-    lifespan = _lifespan(settings, load, state)
-{%- else %}
+def _add_model_routes(app: FastAPI, state: ServiceState, parser: Parser, limit: int) -> None:
+    """``/ready`` and ``/predict``, answered by the KServe model."""
 
-
-Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-
-
-def _lifespan(settings: Settings, load: Callable[[Settings], LoadedModel], state: dict) -> Lifespan:
-    """Open the prediction log and load the model at start; flush the log at the end."""
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncGenerator[None]:
-        state["log"] = PredictionLog(settings.serving.database_url)
-        try:
-            state["model"] = load(settings)
-        except PipelineError as error:
-            state["reason"] = f"no model loaded: {error}"
-            log.error("%s", state["reason"])
-        else:
-            log.info("serving %s version %s", state["model"].name, state["model"].version)
-        try:
-            yield
-        finally:
-            state["log"].close()
-
-    return lifespan
-
-
-def create_app(
-    settings: Settings, load: Callable[[Settings], LoadedModel] = load_champion
-) -> FastAPI:
-    """The service for ``settings``; ``load`` gives the model (tests may pass another)."""
-    metrics = Metrics()
-    state: dict[str, Any] = {"metrics": metrics, "model": None, "reason": "the model is loading"}
-    lifespan = _lifespan(settings, load, state)
-{%- endif %}
-
-    app = FastAPI(
-        title=settings.project.name,
-        version=__version__,
-        description="Price predictions from the champion model.",
-        lifespan=lifespan,
+    @app.get(
+        "/ready",
+        response_model=Status,
+        responses={503: ERRORS[503]},
+        summary="readiness: the KServe model is ready",
     )
-
-    @app.exception_handler(RequestValidationError)
-    async def refused(request: Request, error: RequestValidationError) -> Response:
-        metrics.answered(422)
-        return await request_validation_exception_handler(request, error)
-
-    @app.get("/health", response_model=Status, summary="liveness: the process answers")
-    async def health() -> Status:
-        return Status(status="ok")
-{%- if cookiecutter.serving == "kserve" %}
-
-    @app.get("/ready", response_model=Status, summary="readiness: the KServe model is ready")
     async def ready() -> Status:
-        model: KServeModel = state["model"]
+        model = state.model
+        if model is None:
+            raise HTTPException(status_code=503, detail="the service is starting")
         try:
             await model.ready()
         except UpstreamError as error:
             raise HTTPException(status_code=503, detail=str(error)) from None
         return Status(status="ready", model_name=model.name, model_version=model.version)
 
-    @app.post("/predict", response_model=Prediction, summary="predict one record or a batch")
-    async def predict(body: Payload) -> Prediction:
+    @app.post(
+        "/predict",
+        response_model=Prediction,
+        responses=ERRORS,
+        openapi_extra=parser.request_body(),
+        summary="predict one record or a batch",
+    )
+    async def predict(request: Request) -> Response:
         start = time.perf_counter()
-        records = _records(body)
-        model: KServeModel = state["model"]
         try:
-            values = await model.predict(records)
-        except UpstreamError as error:
-            metrics.answered(502)
-            raise HTTPException(status_code=502, detail=str(error)) from None
-        return _answer(model, values, records, start, state)
+            records = await run_in_threadpool(parser, await read_body(request, limit))
+            model = state.model
+            if model is None:
+                raise RefusedError(503, "the service is starting")
+            try:
+                values = await model.predict(records)
+            except UpstreamError as error:
+                raise RefusedError(502, _short(error)) from None
+        except RefusedError as refusal:
+            state.metrics.answered(refusal.status)
+            return problem(refusal.status, refusal.detail)
+        return Response(state.answer(records, values, start), media_type=JSON)
 {%- else %}
 
-    @app.get("/ready", response_model=Status, summary="readiness: a model is loaded")
+
+def _loader(
+    settings: Settings, load: Callable[[Settings], LoadedModel], state: ServiceState
+) -> Callable[[], None]:
+    """Load the model into ``state``; any failure becomes the reason ``/ready`` gives."""
+
+    def run() -> None:
+        try:
+            model = load(settings)
+        except Exception as error:  # any failure: the service stays up and says why
+            text = str(error).splitlines()[0] if str(error) else type(error).__name__
+            state.reason = f"no model loaded: {text[:300]}"
+            log.error("%s", state.reason)
+            return
+        state.model = model
+        how = "compiled" if model.compiled else "the model's own predict"
+        log.info("serving %s version %s (%s)", model.name, model.version, how)
+
+    return run
+
+
+def _lifespan(
+    settings: Settings, load: Callable[[Settings], LoadedModel], state: ServiceState
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Open the request log and start loading the model; flush the log at the end."""
+    serving = settings.serving
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncGenerator[None]:
+        state.log = PredictionLog(
+            serving.database_url, state.metrics.registry, serving.log_queue_rows
+        )
+        threading.Thread(
+            target=_loader(settings, load, state), name="model-load", daemon=True
+        ).start()
+        try:
+            yield
+        finally:
+            state.log.close()
+
+    return lifespan
+
+
+def _add_model_routes(app: FastAPI, state: ServiceState, parser: Parser, limit: int) -> None:
+    """``/ready`` and ``/predict``, answered by the model in this process."""
+
+    @app.get(
+        "/ready",
+        response_model=Status,
+        responses={503: ERRORS[503]},
+        summary="readiness: a model is loaded",
+    )
     async def ready() -> Status:
-        model: LoadedModel | None = state["model"]
+        model = state.model
         if model is None:
-            raise HTTPException(status_code=503, detail=state["reason"])
+            raise HTTPException(status_code=503, detail=state.reason)
         return Status(status="ready", model_name=model.name, model_version=model.version)
 
-    @app.post("/predict", response_model=Prediction, summary="predict one record or a batch")
-    async def predict(body: Payload) -> Prediction:
-        start = time.perf_counter()
-        model: LoadedModel | None = state["model"]
+    def answer(body: bytes, start: float) -> bytes:
+        """Parse and check the body, predict and log (in a worker thread)."""
+        records = parser(body)
+        model = state.model
         if model is None:
-            metrics.answered(503)
-            raise HTTPException(status_code=503, detail=state["reason"])
-        records = _records(body)
-        return _answer(model, model.predict(records), records, start, state)
+            raise RefusedError(503, state.reason)
+        return state.answer(records, model.predict(records), start)
+
+    @app.post(
+        "/predict",
+        response_model=Prediction,
+        responses=ERRORS,
+        openapi_extra=parser.request_body(),
+        summary="predict one record or a batch",
+    )
+    async def predict(request: Request) -> Response:
+        start = time.perf_counter()
+        try:
+            content = await run_in_threadpool(answer, await read_body(request, limit), start)
+        except RefusedError as refusal:
+            state.metrics.answered(refusal.status)
+            return problem(refusal.status, refusal.detail)
+        return Response(content, media_type=JSON)
 {%- endif %}
 
-    @app.get("/metrics", summary="Prometheus metrics")
+
+def _add_common_routes(app: FastAPI, state: ServiceState, parser: Parser) -> None:
+    """``/health``, ``/metrics``, the 500 handler and the request schema in the OpenAPI."""
+    metrics = state.metrics
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        spec = default_openapi()
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        schemas["House"] = parser.one.json_schema(ref_template="#/components/schemas/{model}")
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, error: Exception) -> Response:
+        """An unexpected failure: 500, counted, without the details (they go to the log)."""
+        del error
+        if request.url.path == "/predict":
+            metrics.answered(500)
+        return problem(500, "internal error; the service log has the details")
+
+    @app.get("/health", response_model=Status, summary="liveness: the process answers")
+    async def health() -> Status:
+        return Status(status="ok")
+
+    @app.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: METRICS_ANSWER},
+    )
     async def prometheus() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+
+def create_app(
+    settings: Settings,
+    load: Callable[[Settings], {% if cookiecutter.serving == "kserve" %}KServeModel{% else %}LoadedModel{% endif %}] = {% if cookiecutter.serving == "kserve" %}_default_model{% else %}load_champion{% endif %},
+) -> FastAPI:
+    """The service for ``settings``; ``load`` gives the {% if cookiecutter.serving == "kserve" %}KServe client{% else %}model{% endif %} (tests may pass another)."""
+    state = ServiceState(Metrics())
+    parser = Parser(settings.serving.max_batch)
+    app = FastAPI(
+        title=settings.project.name,
+        version=__version__,
+        description=f"Predictions of {schema.TARGET} from the champion model.",
+        lifespan=_lifespan(settings, load, state),
+    )
+    app.state.service = state
+    _add_common_routes(app, state, parser)
+    _add_model_routes(app, state, parser, settings.serving.max_body_bytes)
     return app

@@ -1,17 +1,28 @@
 """Load the champion model for the service{% if cookiecutter.experiment_tracking == "mlflow" %}: a local folder written by the registry stage, or
-an MLflow model URI such as ``models:/<name>@champion`` (``MODEL_URI``){% else %} from the folder the registry stage writes{% endif %}."""
+an MLflow model URI such as ``models:/<name>@champion`` (``MODEL_URI``){% else %} from the folder the registry stage writes{% endif %}.
+
+From a folder, the compiled form (``fast.npz``) is loaded with NumPy alone and checked
+against the predictions the training stage recorded for its check records; only if it is
+missing or disagrees is the skops model loaded, with scikit-learn. Any failure to load
+(a missing, truncated, damaged or untrusted file) is a :class:`~..errors.PipelineError`
+with a one-line reason, which the service reports on ``/ready``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..artifacts import load_model{% if cookiecutter.experiment_tracking == "mlflow" %}, version_label{% endif %}
+from ..artifacts import METADATA_FILE, load_model{% if cookiecutter.experiment_tracking == "mlflow" %}, version_label{% endif %}
 from ..config import Settings
 from ..errors import PipelineError
-from .predictor import PredictFunction, predict_function
+from .predictor import FAST_FILE, FastModel, PredictFunction, agrees, predict_function
+
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,17 +35,17 @@ class LoadedModel:
     function: PredictFunction
 
     def predict(self, records: Sequence[dict[str, Any]]) -> list[float]:
-        return [float(value) for value in self.function(records)]
+        return self.function(records).tolist()
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 
 
-def _from_mlflow(settings: Settings, uri: str) -> LoadedModel:
+def _from_mlflow(tracking_uri: str, uri: str) -> LoadedModel:
     import mlflow
     import mlflow.sklearn
 
     from .. import schema
 
-    mlflow.set_tracking_uri(settings.tracking.store_uri())
+    mlflow.set_tracking_uri(tracking_uri)
     name, _, alias = uri.removeprefix("models:/").partition("@")
     try:
         model = mlflow.sklearn.load_model(uri)
@@ -51,16 +62,53 @@ def _from_mlflow(settings: Settings, uri: str) -> LoadedModel:
 {%- endif %}
 
 
+def _metadata(folder: Path) -> dict[str, Any]:
+    path = folder / METADATA_FILE
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PipelineError(f"{path}: not found; run the pipeline first") from None
+    except (OSError, ValueError) as error:
+        raise PipelineError(f"{path}: not readable JSON ({error})") from None
+    missing = [key for key in ("name", "version", "check") if key not in metadata]
+    if missing:
+        raise PipelineError(f"{path}: has no {missing[0]!r} entry")
+    return metadata
+
+
+def _compiled(folder: Path, check: dict[str, Any]) -> FastModel | None:
+    """The compiled model if it is there and gives the recorded check predictions."""
+    path = folder / FAST_FILE
+    if not path.exists():
+        return None
+    try:
+        fast = FastModel.load(path)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        log.warning("%s: not usable (%s); loading the skops model instead", path, error)
+        return None
+    if agrees(fast, check.get("records", []), check.get("predictions", [])):
+        return fast
+    log.warning("%s disagrees with the recorded predictions; loading the skops model", path)
+    return None
+
+
+def load_folder(folder: Path) -> LoadedModel:
+    """The model in ``folder``: compiled if possible, otherwise the skops file."""
+    metadata = _metadata(folder)
+    name, version, check = str(metadata["name"]), str(metadata["version"]), metadata["check"]
+    fast = _compiled(folder, check)
+    if fast is not None:
+        return LoadedModel(name, version, True, fast)
+    model, _ = load_model(folder)
+    function, compiled = predict_function(model, check.get("records", []))
+    return LoadedModel(name, version, compiled, function)
+
+
 def load_champion(settings: Settings) -> LoadedModel:
-    """Load ``serving.model_uri``; raise PipelineError if there is no model there."""
+    """Load ``serving.model_uri``; raise PipelineError if no model can be loaded from there."""
     uri = settings.serving.model_uri
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
     if uri.startswith("models:/"):
-        return _from_mlflow(settings, uri)
+        return _from_mlflow(settings.tracking.store_uri(), uri)
 {%- endif %}
-    model, metadata = load_model(Path(uri))
-    try:
-        function, compiled = predict_function(model, metadata["check"]["records"])
-        return LoadedModel(metadata["name"], str(metadata["version"]), compiled, function)
-    except KeyError as error:
-        raise PipelineError(f"{uri}: model.json has no {error} entry") from None
+    return load_folder(Path(uri))

@@ -1,8 +1,15 @@
 """The ``prediction_logs`` table: every request, prediction and latency, via SQLAlchemy.
 
-A SQLite file by default and a Postgres URL in a cluster (``DATABASE_URL``). Rows are
-queued and written by one background thread in small batches, so logging never adds a
-database round trip to a request; :meth:`PredictionLog.close` writes what is left.
+A SQLite file by default (in WAL mode, so two servers can share it) and a Postgres URL in
+a cluster (``DATABASE_URL``). Rows are queued and written by one background thread in
+small batches, so logging never adds a database round trip to a request.
+
+The queue is bounded (``serving.log_queue_rows``): when it is full, new rows are dropped
+and counted rather than let memory grow or requests wait. When the database cannot be
+written (unreachable, a deleted folder, a read-only file) the batch is dropped and
+counted, one line says so, writing is retried with every new batch, and one line says
+when it works again; a deleted SQLite folder is made again. :meth:`PredictionLog.close`
+(on SIGTERM, through the service's shutdown) writes everything still queued.
 """
 
 from __future__ import annotations
@@ -12,9 +19,11 @@ import queue
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 log = logging.getLogger(__name__)
 metadata = sa.MetaData()
@@ -56,26 +65,139 @@ def log_rows(
     ]
 
 
-class PredictionLog:
-    """Queue rows and insert them from a background thread."""
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in {None, "", ":memory:"}:
+        return None
+    return Path(parsed.database)
 
-    def __init__(self, url: str) -> None:
-        self.engine = sa.create_engine(url)
-        metadata.create_all(self.engine)
-        self._queue: queue.Queue[list[dict[str, Any]] | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._write, name="prediction-log", daemon=True)
+
+def create_engine(url: str) -> sa.Engine:
+    """An engine for ``url``; SQLite opens the file anew for each batch, in WAL mode."""
+    if sqlite_file(url) is None:
+        return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+
+    @sa.event.listens_for(engine, "connect")
+    def _wal(connection: Any, _: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    return engine
+
+
+class LogMetrics:
+    """The request log's Prometheus metrics, in the service's registry."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.rows = Counter("prediction_log_rows", "Request-log rows written", registry=registry)
+        self.dropped = Counter(
+            "prediction_log_dropped",
+            "Request-log rows dropped: queue full or database not writable",
+            registry=registry,
+        )
+        self.errors = Counter(
+            "prediction_log_errors", "Failed writes to the request log", registry=registry
+        )
+        self.depth = Gauge(
+            "prediction_log_queue_depth",
+            "Request-log rows waiting to be written",
+            registry=registry,
+        )
+
+
+class PredictionLog:
+    """Queue rows (at most ``capacity``) and insert them from a background thread."""
+
+    def __init__(
+        self, url: str, registry: CollectorRegistry | None = None, capacity: int = 10_000
+    ) -> None:
+        self.url = url
+        self.capacity = capacity
+        self.metrics = LogMetrics(registry or CollectorRegistry())
+        self._engine = create_engine(url)
+        self._table_ready = False
+        self._queue: queue.SimpleQueue[list[dict[str, Any]] | None] = queue.SimpleQueue()
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._full = False
+        self._outage = False
+        self._thread = threading.Thread(target=self._run, name="prediction-log", daemon=True)
         self._thread.start()
 
-    def add(self, rows: list[dict[str, Any]]) -> None:
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def add(self, rows: list[dict[str, Any]]) -> bool:
+        """Queue ``rows``; return False (and count them as dropped) when the queue is full."""
+        with self._lock:
+            if self._pending + len(rows) > self.capacity:
+                if not self._full:
+                    log.warning(
+                        "request log queue is full (%d rows): new rows are dropped until it drains",
+                        self.capacity,
+                    )
+                self._full = True
+                self.metrics.dropped.inc(len(rows))
+                return False
+            self._pending += len(rows)
+            self.metrics.depth.set(self._pending)
         self._queue.put(rows)
+        return True
 
     def close(self) -> None:
         """Write every queued row, then stop the writer."""
         self._queue.put(None)
         self._thread.join()
-        self.engine.dispose()
+        self._engine.dispose()
 
-    def _write(self) -> None:
+    def _done(self, count: int) -> None:
+        with self._lock:
+            self._pending -= count
+            self.metrics.depth.set(self._pending)
+            if self._full and self._pending <= self.capacity // 2:
+                self._full = False
+
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
+        path = sqlite_file(self.url)
+        if path is not None and not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._table_ready = False
+        if not self._table_ready:
+            metadata.create_all(self._engine)
+            self._table_ready = True
+        with self._engine.begin() as connection:
+            connection.execute(prediction_logs.insert(), rows)
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        try:
+            try:
+                self._insert(rows)
+            except sa.exc.SQLAlchemyError:
+                self._table_ready = False  # the file may be new: make the table, try again
+                self._insert(rows)
+        except (sa.exc.SQLAlchemyError, OSError) as error:
+            self.metrics.errors.inc()
+            self.metrics.dropped.inc(len(rows))
+            if not self._outage:
+                reason = str(error).splitlines()[0][:300]
+                log.error(
+                    "request log %s is not writable (%s): rows are dropped until it works",
+                    sa.engine.make_url(self.url).render_as_string(hide_password=True),
+                    reason,
+                )
+                self._outage = True
+            return
+        self.metrics.rows.inc(len(rows))
+        if self._outage:
+            log.warning("request log is writable again")
+            self._outage = False
+
+    def _run(self) -> None:
         done = False
         while not done:
             rows = self._queue.get()
@@ -90,15 +212,12 @@ class PredictionLog:
                     done = True
                     break
                 rows.extend(more)
-            try:
-                with self.engine.begin() as connection:
-                    connection.execute(prediction_logs.insert(), rows)
-            except sa.exc.SQLAlchemyError:
-                log.exception("could not write %d prediction log rows", len(rows))
+            self._write(rows)
+            self._done(len(rows))
 
 
-def read_features(url: str) -> list[dict[str, Any]]:
-    """Every logged record, oldest first."""
+def logged_features(url: str) -> list[dict[str, Any]]:
+    """Every logged record, oldest first (none if the table is not there yet)."""
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:

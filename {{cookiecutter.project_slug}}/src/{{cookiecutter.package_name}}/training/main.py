@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import schema
@@ -70,6 +72,20 @@ def fit(model: Pipeline, train: pd.DataFrame) -> Pipeline:
         return model.fit(train[list(schema.FEATURES)], train[schema.TARGET])
     except InvalidParameterError as error:
         raise PipelineError(f"training.hyperparameters: {error}") from None
+
+
+def extra_files(model: Pipeline) -> dict[str, Callable[[Path], None]]:
+    """Other forms of the model saved with it{% if cookiecutter.serving == "fastapi" %}: the compiled one, which the prediction
+    service loads without scikit-learn (see :mod:`..serving.predictor`){% else %} (none in this project){% endif %}."""
+{%- if cookiecutter.serving == "fastapi" %}
+    from ..serving.predictor import FAST_FILE, compile_model
+
+    fast = compile_model(model)
+    return {} if fast is None else {FAST_FILE: fast.save}
+{%- else %}
+    del model
+    return {}
+{%- endif %}
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 
 
@@ -113,7 +129,8 @@ def log_and_save(
             pip_requirements=_requirements(),
         )
         metadata["mlflow"] = {"run_id": run.info.run_id, "model_uri": info.model_uri}
-        mlflow.set_tag("model_sha256", save_model(settings.training.model_dir, model, metadata))
+        digest = save_model(settings.training.model_dir, model, metadata, extra_files(model))
+        mlflow.set_tag("model_sha256", digest)
     log.info("logged run %s to MLflow at %s", run.info.run_id, tracking.uri)
 {%- endif %}
 
@@ -146,7 +163,7 @@ def run(settings: Settings) -> int:
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
     log_and_save(settings, model, train, metadata)
 {%- else %}
-    save_model(settings.training.model_dir, model, metadata)
+    save_model(settings.training.model_dir, model, metadata, extra_files(model))
 {%- endif %}
     log.info(
         "trained %s on %d rows; validation %s",
