@@ -13,6 +13,7 @@ import httpx
 import pandas as pd
 {% else -%}
 import dataclasses
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -58,7 +59,8 @@ class FakeKServe:
             return httpx.Response(200 if self.ready else 503)
         if path == self.base and request.method == "GET":
             name = self.base.rsplit("/", 1)[-1]
-            return httpx.Response(200, json={"name": name, "versions": ["1"], "platform": ""})
+            answer = {"name": name, "versions": [SERVED_VERSION], "platform": ""}
+            return httpx.Response(200, json=answer)
         if path == f"{self.base}/infer" and request.method == "POST":
             if not self.ready:
                 return httpx.Response(503)
@@ -69,7 +71,7 @@ class FakeKServe:
             output = {"name": "predict", "shape": [len(values), 1], "datatype": "FP64"}
             answer = {
                 "model_name": self.base.rsplit("/", 1)[-1],
-                "model_version": "1",
+                "model_version": SERVED_VERSION,
                 "outputs": [{**output, "data": values}],
             }
             return httpx.Response(200, json=answer)
@@ -83,6 +85,15 @@ def fake_kserve(trained_settings: Settings) -> FakeKServe:
 
 def kserve_loader(fake: FakeKServe) -> Callable[[Settings], KServeModel]:
     return lambda settings: KServeModel(settings.serving.inference_url, httpx.MockTransport(fake))
+
+
+# The version the fake endpoint reports, as MLServer reports the registry's number.
+SERVED_VERSION = "1"
+
+
+@pytest.fixture(scope="session")
+def served_version() -> str:
+    return SERVED_VERSION
 
 
 def service(settings: Settings) -> FastAPI:
@@ -101,6 +112,13 @@ def unready_client(trained_settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(trained_settings, kserve_loader(fake))) as test_client:
         yield test_client
 {%- else %}
+
+
+@pytest.fixture(scope="session")
+def served_version(pipeline_run: Path) -> str:
+    """The first champion's version: the registry's number and the model file's digest."""
+    metadata = json.loads((pipeline_run / "models" / "champion" / "model.json").read_text())
+    return metadata["version"]
 
 
 def service(settings: Settings) -> FastAPI:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,6 +26,8 @@ from {{ cookiecutter.package_name }}.serving.predictor import (
     compile_model,
     predict_function,
 )
+
+PACKAGE = "{{ cookiecutter.package_name }}"
 
 
 @pytest.fixture
@@ -109,3 +114,20 @@ def test_champion_loads_from_the_mlflow_registry(trained_settings: Settings) -> 
     assert from_registry.version == local.version  # one model, one label: "1+<digest>"
     assert from_registry.predict([schema.EXAMPLE]) == pytest.approx(local.predict([schema.EXAMPLE]))
 {%- endif %}
+
+
+def test_the_service_answers_without_importing_scikit_learn(trained: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        f"from {PACKAGE} import schema\n"
+        f"from {PACKAGE}.serving.app import create_app\n"
+        f"from {PACKAGE}.serving.model import load_folder\n"
+        "model = load_folder(Path('models/champion'))\n"
+        "assert model.compiled and model.predict([schema.EXAMPLE])[0] > 0\n"
+        "print(sorted(name for name in ('sklearn', 'skops', 'pandas') if name in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=trained, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

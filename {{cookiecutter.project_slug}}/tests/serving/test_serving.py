@@ -24,7 +24,7 @@ MAX_BATCH = load_settings(ROOT / "config" / "params.yaml", environ={}).serving.m
 OTHER = {**schema.EXAMPLE, "area": 9000, "bathrooms": 3, "prefarea": "yes"}
 
 
-def test_health_and_ready(shared_client: TestClient) -> None:
+def test_health_and_ready(shared_client: TestClient, served_version: str) -> None:
     assert shared_client.get("/health").json() == {
         "status": "ok",
         "model_name": None,
@@ -32,15 +32,15 @@ def test_health_and_ready(shared_client: TestClient) -> None:
     }
     ready = shared_client.get("/ready")
     assert ready.status_code == 200
-    assert ready.json()["model_version"].startswith("1+")
+    assert ready.json()["model_version"] == served_version
 
 
-def test_one_record(shared_client: TestClient) -> None:
+def test_one_record(shared_client: TestClient, served_version: str) -> None:
     response = shared_client.post("/predict", json=schema.EXAMPLE)
     assert response.status_code == 200
     body = response.json()
     assert body["model_name"] == "{{ cookiecutter.project_slug }}"
-    assert body["model_version"].startswith("1+")
+    assert body["model_version"] == served_version
     assert len(body["predictions"]) == 1
     assert body["predictions"][0] > 0
 
@@ -113,7 +113,9 @@ def test_metrics_count_requests_latency_and_predictions(client: TestClient) -> N
     assert "predictions_total 2.0" in text
 
 
-def test_each_request_is_logged(trained_settings: Settings, app: FastAPI) -> None:
+def test_each_request_is_logged(
+    trained_settings: Settings, app: FastAPI, served_version: str
+) -> None:
     with TestClient(app) as client:
         client.post("/predict", json=[schema.EXAMPLE, OTHER])
         client.post("/predict", json=schema.EXAMPLE)
@@ -124,7 +126,7 @@ def test_each_request_is_logged(trained_settings: Settings, app: FastAPI) -> Non
         rows = connection.execute(f"SELECT {columns} FROM prediction_logs").fetchall()
     assert len(rows) == 3
     assert len({row[0] for row in rows}) == 2
-    assert all(row[1].startswith("1+") and row[3] > 0 and row[4] >= 0 for row in rows)
+    assert all(row[1] == served_version and row[3] > 0 and row[4] >= 0 for row in rows)
     assert '"prefarea": "yes"' in rows[1][2]
 
 

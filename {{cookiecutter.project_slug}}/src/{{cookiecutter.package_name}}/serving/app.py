@@ -41,7 +41,14 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 from starlette.concurrency import run_in_threadpool
 
 from .. import __version__, schema
@@ -65,10 +72,17 @@ METRICS_CONTENT = {"text/plain": PROMETHEUS_MEDIA}
 METRICS_ANSWER = {"description": "the metrics", "content": METRICS_CONTENT}
 
 
+def _whole(value: Any) -> Any:
+    """A JSON number with no fraction (``3.0``) is a whole number, as JSON Schema says."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _number(name: str, bounds: tuple[float, float]) -> Any:
     if name in schema.FRACTIONAL:
         return Annotated[float, Field(ge=bounds[0], le=bounds[1], allow_inf_nan=False)]
-    return Annotated[int, Field(ge=bounds[0], le=bounds[1])]
+    return Annotated[int, Field(ge=bounds[0], le=bounds[1]), BeforeValidator(_whole)]
 
 
 # One record of POST /predict (a TypedDict: validated straight into the dict the model reads).
