@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }}.serving.app import (
 )
 
 from ..conftest import ROOT
+from .conftest import wait_ready
 
 MAX_BATCH = load_settings(ROOT / "config" / "params.yaml", environ={}).serving.max_batch
 
@@ -117,8 +118,9 @@ def test_each_request_is_logged(
     trained_settings: Settings, app: FastAPI, served_version: str
 ) -> None:
     with TestClient(app) as client:
-        client.post("/predict", json=[schema.EXAMPLE, OTHER])
-        client.post("/predict", json=schema.EXAMPLE)
+        wait_ready(client)
+        assert client.post("/predict", json=[schema.EXAMPLE, OTHER]).status_code == 200
+        assert client.post("/predict", json=schema.EXAMPLE).status_code == 200
     # leaving the block stopped the app, which wrote the queued log rows
     database = trained_settings.serving.database_url.removeprefix("sqlite:///")
     with sqlite3.connect(database) as connection:

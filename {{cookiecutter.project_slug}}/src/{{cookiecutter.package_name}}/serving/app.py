@@ -29,7 +29,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
 
 import pydantic_core
 from fastapi import FastAPI, HTTPException, Request
@@ -50,6 +50,7 @@ from pydantic import (
     ValidationError,
 )
 from starlette.concurrency import run_in_threadpool
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from .. import __version__, schema
 from ..config import Settings
