@@ -1,8 +1,9 @@
 """The ``prediction_logs`` table: every request, prediction and latency, via SQLAlchemy.
 
 A SQLite file by default (in WAL mode, so two servers can share it) and a Postgres URL in
-a cluster (``DATABASE_URL``). Rows are queued and written by one background thread in
-small batches, so logging never adds a database round trip to a request.
+a cluster (``DATABASE_URL``). Rows are queued and written by one background thread,
+which gathers what arrives within GATHER_SECONDS into one insert, so logging never adds
+a database round trip to a request and a busy service does not commit once a request.
 
 The queue is bounded (``serving.log_queue_rows``): when it is full, new rows are dropped
 and counted rather than let memory grow or requests wait. When the database cannot be
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +41,8 @@ prediction_logs = sa.Table(
     sa.Column("prediction", sa.Float, nullable=False),
     sa.Column("latency_ms", sa.Float, nullable=False),
 )
-BATCH = 500
+BATCH = 500  # most rows in one insert
+GATHER_SECONDS = 0.05  # how long the writer gathers rows before an insert
 
 
 def log_rows(
@@ -198,14 +201,16 @@ class PredictionLog:
             self._outage = False
 
     def _run(self) -> None:
+        """Insert what arrives within GATHER_SECONDS of a first row in one transaction."""
         done = False
         while not done:
             rows = self._queue.get()
             if rows is None:
                 return
+            deadline = time.monotonic() + GATHER_SECONDS
             while len(rows) < BATCH:
                 try:
-                    more = self._queue.get_nowait()
+                    more = self._queue.get(timeout=max(deadline - time.monotonic(), 0.0))
                 except queue.Empty:
                     break
                 if more is None:
