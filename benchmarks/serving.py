@@ -85,9 +85,13 @@ COLD_START_TIMEOUT = 180.0
 STOP_TIMEOUT = 10.0
 MAX_RELATIVE_DIFFERENCE = 1e-6
 # Targets: generated / mlflow for the p50 latencies and the cold start; generated / floor
-# for the 1-record p50 (the floor is the least any Python HTTP service here can take).
+# for the 1-record p50 at concurrency 1 (the floor is the least any Python HTTP service
+# here can take). At higher concurrency the floor ratio is reported: with two cores shared
+# with the load generator it measures CPU per request rather than latency.
 TARGETS = {"p50_ratio": 0.1, "p50_batch_ratio": 0.2, "cold_start_ratio": 0.25, "floor_ratio": 3.0}
-# /health while large requests are in flight: the bodies, their count, the polling period.
+# /health while large requests are in flight: the bodies, their count, the polling period,
+# and the slowest answer allowed (the probes in deploy/k8s time out after 1 s).
+HEALTH_MAX_MS = 100.0
 LARGE_BODY_KEYS = 40_000
 LARGE_REQUESTS = 20
 HEALTH_POLL_SECONDS = 0.01
@@ -444,6 +448,8 @@ def health_under_load(server: Server, record: dict) -> dict[str, Any]:
         "health_requests": len(latencies),
         "health_p50_ms": percentile(latencies, 50) * 1e3,
         "health_max_ms": max(latencies) * 1e3,
+        "target_max_ms": HEALTH_MAX_MS,
+        "met": max(latencies) * 1e3 < HEALTH_MAX_MS,
     }
 
 
@@ -556,12 +562,12 @@ def ratios(servers: dict[str, dict], concurrency: list[int]) -> list[dict[str, A
         {
             "name": f"generated / floor, p50 1 record, concurrency {level}",
             "ratio": p50(ours, 1, level) / p50(floor, 1, level),
-            "target": TARGETS["floor_ratio"],
+            "target": TARGETS["floor_ratio"] if level == 1 else None,
         }
         for level in concurrency
     ]
     for row in rows:
-        row["met"] = row["ratio"] <= row["target"]
+        row["met"] = None if row["target"] is None else row["ratio"] <= row["target"]
     return rows
 
 
@@ -603,7 +609,8 @@ def print_report(report: dict[str, Any]) -> None:
         f"/health of the generated service while {health['large_requests']} bodies of "
         f"{health['large_body_bytes'] / 1e6:.1f} MB were refused: p50 "
         f"{health['health_p50_ms']:.1f} ms, max {health['health_max_ms']:.1f} ms "
-        f"({health['health_requests']} requests)"
+        f"({health['health_requests']} requests)  (target max < {HEALTH_MAX_MS:.0f} ms)  "
+        f"{'PASS' if health['met'] else 'MISS'}"
     )
     check = report["agreement"]
     print(
@@ -614,10 +621,12 @@ def print_report(report: dict[str, Any]) -> None:
     print()
     width = max(len(row["name"]) for row in report["ratios"])
     for row in report["ratios"]:
-        print(
-            f"{row['name']:<{width}}  {row['ratio']:.3f}"
-            f"  (target <= {row['target']})  {'PASS' if row['met'] else 'MISS'}"
+        verdict = (
+            "(no target)"
+            if row["met"] is None
+            else f"(target <= {row['target']})  {'PASS' if row['met'] else 'MISS'}"
         )
+        print(f"{row['name']:<{width}}  {row['ratio']:.3f}  {verdict}")
 
 
 def project_versions(project: Path) -> dict[str, str]:

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,12 +36,19 @@ def test_split(trained_settings: Settings) -> pd.DataFrame:
     return pd.read_csv(trained_settings.data.processed_dir / "test.csv")
 
 
-def test_compiled_model_matches_scikit_learn(
-    trained_settings: Settings, test_split: pd.DataFrame
-) -> None:
+@pytest.fixture
+def champion(trained_settings: Settings) -> tuple[Any, predictor.FastModel]:
+    """The trained champion and its compiled form."""
     model, _ = load_model(trained_settings.registry.champion_dir)
     fast = compile_model(model)
     assert fast is not None
+    return model, fast
+
+
+def test_compiled_model_matches_scikit_learn(
+    champion: tuple[Any, predictor.FastModel], test_split: pd.DataFrame
+) -> None:
+    model, fast = champion
     features = test_split[list(schema.FEATURES)]
     np.testing.assert_allclose(
         fast(features.to_dict("records")), model.predict(features), rtol=1e-9
@@ -48,16 +56,29 @@ def test_compiled_model_matches_scikit_learn(
 
 
 def test_missing_numbers_follow_the_trees(
-    trained_settings: Settings, test_split: pd.DataFrame
+    champion: tuple[Any, predictor.FastModel], test_split: pd.DataFrame
 ) -> None:
-    model, _ = load_model(trained_settings.registry.champion_dir)
+    model, fast = champion
     features = test_split[list(schema.FEATURES)].head(10).astype({"area": float})
     features.loc[::2, "area"] = np.nan
-    fast = compile_model(model)
-    assert fast is not None
     np.testing.assert_allclose(
         fast(features.to_dict("records")), model.predict(features), rtol=1e-9
     )
+
+
+def test_few_rows_encode_as_many_rows_do(
+    champion: tuple[Any, predictor.FastModel], test_split: pd.DataFrame
+) -> None:
+    _, fast = champion
+    records = test_split[list(schema.FEATURES)].head(predictor.FEW_ROWS + 1).to_dict("records")
+    number, category = next(iter(schema.NUMERIC)), next(iter(schema.CATEGORICAL))
+    records[0] = {**records[0], number: None, category: "not-a-category"}
+    many = fast.encode(records)  # one more row than FEW_ROWS: column by column
+    few = fast.encode(records[: predictor.FEW_ROWS])
+    assert few.shape == (predictor.FEW_ROWS, many.shape[1])
+    np.testing.assert_array_equal(few, many[: predictor.FEW_ROWS])
+    assert np.isnan(few[0]).sum() == 1
+    np.testing.assert_array_equal(fast.encode(records[1:2]), many[1:2])
 
 
 @pytest.mark.parametrize(

@@ -201,16 +201,20 @@ class PredictionLog:
             self._outage = False
 
     def _run(self) -> None:
-        """Insert what arrives within GATHER_SECONDS of a first row in one transaction."""
+        """Insert what arrives within GATHER_SECONDS of a first row in one transaction.
+
+        The thread sleeps while rows gather rather than waking for each one, so a busy
+        service does not hand the interpreter to it once a request.
+        """
         done = False
         while not done:
             rows = self._queue.get()
             if rows is None:
                 return
-            deadline = time.monotonic() + GATHER_SECONDS
+            time.sleep(GATHER_SECONDS)
             while len(rows) < BATCH:
                 try:
-                    more = self._queue.get(timeout=max(deadline - time.monotonic(), 0.0))
+                    more = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if more is None:
