@@ -11,6 +11,7 @@ image tags, pinned actions, job timeouts, GitOps paths) are checked on every com
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -207,7 +208,10 @@ def built_overlays(project: Path, passed: Passed) -> dict[str, str]:
                 [executable("kubectl"), "kustomize", f"deploy/k8s/overlays/{environment}"],
                 cwd=project,
             )
-            output.write_text(text, encoding="utf-8")
+            # Another worker may read this build while it is written: write aside, then rename.
+            partial = output.with_suffix(f".{os.getpid()}.partial")
+            partial.write_text(text, encoding="utf-8")
+            partial.replace(output)
         built[environment] = output.read_text(encoding="utf-8")
     passed.record("kustomize", {key: key})
     return built
