@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -22,6 +23,11 @@ from {{ cookiecutter.package_name }}.config import (
     Settings,
     load_settings,
 )
+
+# Two xdist workers share the cores: one native thread each (OpenMP in gradient boosting,
+# BLAS) keeps them from oversubscribing; stages and servers started by tests inherit it.
+for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("config", "data")

@@ -23,7 +23,7 @@ import pytest
 from {{ cookiecutter.package_name }} import schema
 from {{ cookiecutter.package_name }}.config import load_settings
 
-from .server import Service
+from .server import LISTENING, Service
 
 pytestmark = pytest.mark.xdist_group("http")
 JSON_TYPE = {"content-type": "application/json"}
@@ -185,7 +185,8 @@ def broken_champion(served: Path, kind: str) -> Path:
 def test_a_broken_champion_keeps_the_service_up_and_says_why(served: Path, kind: str) -> None:
     folder = broken_champion(served, kind)
     with Service(served, MODEL_URI=str(folder)) as running:
-        running.wait_for("no model loaded")
+        running.wait_for("no model loaded")  # the load can fail before the socket listens
+        running.wait_for(LISTENING)
         assert running.request("GET", "/health")[0] == 200
         status, answer, _ = running.request("GET", "/ready")
         assert status == 503
