@@ -241,3 +241,36 @@ def test_generation_prints_only_tailored_next_steps(tmp_path: Path) -> None:
         assert len(lines) <= 8
     assert printed["fastapi"][4].startswith("  make serve ")
     assert not any("serve" in line for line in printed["none"])
+
+
+GROUPED = """
+import os
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.xdist_group("one")
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_case(case):
+    Path(f"worker-{case}").write_text(os.environ["PYTEST_XDIST_WORKER"])
+"""
+
+
+def test_xdist_groups_keep_their_tests_on_one_worker(tmp_path: Path) -> None:
+    """The pinned pytest and pytest-xdist honour ``xdist_group`` (pytest 9.2 broke it).
+
+    The template's bakes and the generated projects' shared fixtures rely on it: without
+    it each worker bakes a combination, or runs ``make pipeline``, again.
+    """
+    (tmp_path / "test_grouped.py").write_text(GROUPED, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
+         "--dist", "loadgroup", "test_grouped.py"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    workers = {path.read_text() for path in tmp_path.glob("worker-*")}
+    assert len(list(tmp_path.glob("worker-*"))) == 8
+    assert len(workers) == 1, f"one group ran on {sorted(workers)}"
