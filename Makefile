@@ -42,9 +42,10 @@ lint: install ## ruff on the template's own code
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 
-format: install ## fix and format the template's own code
-	$(RUN) ruff check --fix .
+format: install ## fix and format the template's own code, then list what is left
+	$(RUN) ruff check --fix --exit-zero --silent .
 	$(RUN) ruff format .
+	$(RUN) ruff check .
 
 options: install ## rewrite the options table of README.md from cookiecutter.json and the hook
 	$(RUN) python scripts/options_table.py --write

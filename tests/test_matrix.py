@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from .conftest import by_combination
 from .template import expected_files, yaml_documents
@@ -32,7 +33,18 @@ KEYWORDS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     # sklearn.utils.validation is scikit-learn's own module, not the validation stage.
     ("data_validation", ("pandera",), (r"pandera", r"\bvalidate\b", r"(?<!utils\.)validation[./]")),
     ("experiment_tracking", ("mlflow",), (r"mlflow", r"\bmlruns\b")),
-    ("serving", ("fastapi", "kserve"), (r"fastapi", r"uvicorn", r"\bserve\b", r"\bserving\b")),
+    (
+        "serving",
+        ("fastapi", "kserve"),
+        (
+            r"fastapi",
+            r"uvicorn",
+            r"\bserve[sd]?\b",
+            r"\bserving\b",
+            r"the service",
+            r"prediction service",
+        ),
+    ),
     ("serving", ("kserve",), (r"kserve", r"inferenceservice", r"inference_url")),
     ("monitoring", ("evidently",), (r"evidently", r"\bdrift\b", r"\bmonitor(ing)?\b")),
     ("orchestrator", ("airflow",), (r"airflow", r"\bdags?\b")),
@@ -135,3 +147,27 @@ def test_no_reference_to_disabled_components(project: Path, request: pytest.Fixt
                     line = where[: match.start()].count("\n") + 1
                     found.append(f"{relative}:{line}: {match.group(0)!r} ({pattern})")
     assert not found, "\n".join(found)
+
+
+@by_combination
+def test_one_owner_schedules_training_and_monitoring(
+    project: Path, request: pytest.FixtureRequest
+) -> None:
+    """With Airflow the DAGs own the schedule, so the CI's jobs run on demand only."""
+    answers = request.node.callspec.params["project"]
+    schedules = {}
+    for workflow in ("train", "monitor"):
+        path = project / ".github" / "workflows" / f"{workflow}.yml"
+        if path.is_file():
+            schedules[workflow] = "schedule" in yaml.safe_load(path.read_text())[True]
+    gitlab = project / ".gitlab-ci.yml"
+    if gitlab.is_file():
+        jobs = yaml.safe_load(gitlab.read_text())
+        for job in ("train", "monitor"):
+            if job in jobs:
+                rules = [rule.get("if", "") for rule in jobs[job]["rules"]]
+                schedules[job] = any('"schedule"' in rule for rule in rules)
+    dags = answers["orchestrator"] == "airflow"
+    if answers["ci"] != "none":
+        assert schedules, "no training job found in the CI files"
+    assert schedules == dict.fromkeys(schedules, not dags)

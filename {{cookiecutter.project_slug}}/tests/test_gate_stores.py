@@ -1,7 +1,7 @@
 """The gate judges a challenger against every champion the project knows.
 
 Moving to a new, empty MLflow tracking store (``MLFLOW_TRACKING_URI``) is what a user does
-when a real tracking server arrives; the local champion the service loads must still be
+when a real tracking server arrives; the local champion must still be
 the one to beat. These tests run the command line as a user would.
 """
 

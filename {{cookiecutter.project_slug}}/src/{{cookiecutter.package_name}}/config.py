@@ -111,6 +111,7 @@ class MonitoringSettings:
     reference: Path
     current: str
     drift_share: float
+    min_rows: int
     reports_dir: Path
 {%- endif %}
 

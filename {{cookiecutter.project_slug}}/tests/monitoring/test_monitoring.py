@@ -8,6 +8,7 @@ import json
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }} import schema
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.monitoring.main import run
@@ -29,9 +30,10 @@ def test_planted_shift_fails_with_one_line(
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("drift: ")
-    assert "area" in lines[0]
     summary = json.loads((ingested_settings.monitoring.reports_dir / "drift.json").read_text())
     assert summary["drift"] is True
+    assert summary["drifted_columns"]
+    assert all(name in lines[0] for name in summary["drifted_columns"])
     assert summary["drifted_share"] >= ingested_settings.monitoring.drift_share
     html = (ingested_settings.monitoring.reports_dir / "drift.html").read_text(encoding="utf-8")
     assert "<html" in html.lower()
@@ -45,10 +47,20 @@ def test_unshifted_batch_passes(ingested_settings: Settings) -> None:
 
 
 def test_batch_without_a_feature_is_refused(ingested_settings: Settings) -> None:
-    batch = pd.read_csv("data/current/unshifted.csv").drop(columns="area")
+    feature = schema.FEATURES[0]
+    batch = pd.read_csv("data/current/unshifted.csv").drop(columns=feature)
     batch.to_csv("partial.csv", index=False)
-    with pytest.raises(DataError, match="missing column 'area'"):
+    with pytest.raises(DataError, match=f"missing column '{feature}'"):
         run(_with_current(ingested_settings, "partial.csv"))
+
+
+def test_too_few_rows_are_refused_not_called_no_drift(ingested_settings: Settings) -> None:
+    minimum = ingested_settings.monitoring.min_rows
+    batch = pd.read_csv("data/current/shifted.csv").head(minimum - 1)
+    batch.to_csv("few.csv", index=False)
+    with pytest.raises(DataError, match=rf"few.csv: {minimum - 1} rows, fewer than monitoring"):
+        run(_with_current(ingested_settings, "few.csv"))
+    assert not (ingested_settings.monitoring.reports_dir / "drift.json").exists()
 {%- if cookiecutter.serving != "none" %}
 
 

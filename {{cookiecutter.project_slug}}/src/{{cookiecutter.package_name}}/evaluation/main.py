@@ -3,9 +3,9 @@
 {% if cookiecutter.experiment_tracking == "mlflow" -%}
 The gate has two parts: the thresholds in ``evaluation`` (``max_rmse``, ``min_r2``) and a
 comparison with every champion the project knows (the registry's alias and the local copy
-the service loads), re-scored on the same test rows: the challenger must have a lower RMSE
-than each. When the registry and the local copy hold two different models, the gate
-refuses rather than guess which one is served.
+in ``registry.champion_dir``), re-scored on the same test rows: the challenger must have
+a lower RMSE than each. When the registry and the local copy hold two different models,
+the gate refuses rather than guess which one is in use.
 {%- else -%}
 The gate has two parts: the thresholds in ``evaluation`` (``max_rmse``, ``min_r2``) and a
 comparison with the current champion, re-scored on the same test rows: the challenger must

@@ -3,7 +3,9 @@
 Evidently tests each feature for drift (a statistical test per column) and writes an HTML
 report and a JSON summary to ``monitoring.reports_dir``. When at least
 ``monitoring.drift_share`` of the columns drift, the stage prints one line saying which
-and exits with status 1, so a CI job or a CronJob can act on it.
+and exits with status 1, so a CI job or a CronJob can act on it. A batch with fewer than
+``monitoring.min_rows`` rows is refused (a stage error, status 1 with ``error:``), since
+a few rows show no drift whatever the data.
 """
 
 from __future__ import annotations
@@ -97,10 +99,12 @@ def detect(reference: pd.DataFrame, current: pd.DataFrame, report_path: Path) ->
     definition = DataDefinition(
         numerical_columns=list(schema.NUMERIC), categorical_columns=list(schema.CATEGORICAL)
     )
-    snapshot = Report([DataDriftPreset()]).run(
-        current_data=Dataset.from_pandas(current, data_definition=definition),
-        reference_data=Dataset.from_pandas(reference, data_definition=definition),
-    )
+    with warnings.catch_warnings():  # SciPy's tests warn on constant or tiny columns
+        warnings.simplefilter("ignore", RuntimeWarning)
+        snapshot = Report([DataDriftPreset()]).run(
+            current_data=Dataset.from_pandas(current, data_definition=definition),
+            reference_data=Dataset.from_pandas(reference, data_definition=definition),
+        )
     report_path.parent.mkdir(parents=True, exist_ok=True)
     snapshot.save_html(str(report_path))
     return column_drift(snapshot.dict())
@@ -111,6 +115,12 @@ def run(settings: Settings) -> int:
     monitoring = settings.monitoring
     reference = read_features(str(monitoring.reference))
     current, source = current_data(settings)
+    for name, frame in ((str(monitoring.reference), reference), (source, current)):
+        if len(frame) < monitoring.min_rows:
+            raise DataError(
+                f"{name}: {len(frame)} rows, fewer than monitoring.min_rows "
+                f"({monitoring.min_rows}) needed to judge drift"
+            )
     columns = detect(reference, current, monitoring.reports_dir / HTML)
     drifted = sorted(name for name, result in columns.items() if result["drifted"])
     share = len(drifted) / len(columns)

@@ -2,12 +2,12 @@
 
 {% if cookiecutter.experiment_tracking == "mlflow" -%}
 The model is registered in MLflow and the ``registry.champion_alias`` alias moves to the
-new version. The champion is also copied to ``registry.champion_dir``, which the
-prediction service loads without needing the MLflow server{% if cookiecutter.serving == "kserve" %}, with the registered MLflow
+new version. The champion is also copied to ``registry.champion_dir``, which loads
+without needing the MLflow server{% if cookiecutter.serving == "kserve" %}, with the registered MLflow
 model in its ``mlflow`` folder, which KServe serves{% endif %}.
 {%- else -%}
 The champion is a folder, ``registry.champion_dir``: a copy of the model with its version
-number, which the prediction service loads. Versions count up from 1.
+number{% if cookiecutter.serving != "none" %}, which the prediction service loads{% endif %}. Versions count up from 1.
 {%- endif %}
 A version is shown as ``<number>+<digest>`` (the first 12 hex digits of the model file's
 SHA-256), so two different models are never both "version 1".
@@ -52,7 +52,7 @@ class Champion:
 
 
 def local_champion(settings: Settings) -> Champion | None:
-    """The champion in ``registry.champion_dir`` (what the service loads), if there is one."""
+    """The champion in ``registry.champion_dir`` (the one in use), if there is one."""
     folder = settings.registry.champion_dir
     if not (folder / METADATA_FILE).exists():
         return None
@@ -88,7 +88,7 @@ def known_champions(settings: Settings) -> list[Champion]:
 
     They are one model when the registry stage wrote both. When they are two different
     models (for example after moving to a new tracking store), the gate refuses: it
-    cannot tell which one is served.
+    cannot tell which one is in use.
     """
     registry = registry_champion(settings)
     local = local_champion(settings)
