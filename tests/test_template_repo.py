@@ -150,6 +150,7 @@ DEFAULT_FILES = [
     "src/house_price_model/serving/store.py",
     "src/house_price_model/validation/schemas.py",
     "tests/__init__.py",
+    "tests/cases.py",
     "tests/conftest.py",
     "tests/heavy.py",
     "tests/serving/conftest.py",
@@ -207,6 +208,27 @@ def test_bundled_data_is_what_the_generator_writes() -> None:
         check=False,
     )
     assert check.returncode == 0, check.stderr
+
+
+def sample_columns() -> set[str]:
+    """The bundled sample's target and feature names, read from the template's schema.py."""
+    namespace: dict[str, object] = {}
+    source = PROJECT_DIR / "src" / "{{cookiecutter.package_name}}" / "schema.py"
+    exec(compile(source.read_text(encoding="utf-8"), str(source), "exec"), namespace)
+    return {namespace["TARGET"], *namespace["FEATURES"]}
+
+
+def test_generated_tests_name_no_column_of_the_sample() -> None:
+    """The generated tests take columns from schema.py (via tests/cases.py), so they keep
+    working when the user's data has other columns."""
+    word = re.compile(r"[\"'](" + "|".join(map(re.escape, sorted(sample_columns()))) + r")[\"']")
+    found = [
+        f"{path.relative_to(PROJECT_DIR)}:{number}: {match.group(1)}"
+        for path in sorted((PROJECT_DIR / "tests").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for match in word.finditer(line)
+    ]
+    assert not found, "\n".join(found)
 
 
 def test_readme_options_table_is_generated_from_the_prompts() -> None:

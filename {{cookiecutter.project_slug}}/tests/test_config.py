@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from {{ cookiecutter.package_name }} import schema
 from {{ cookiecutter.package_name }}.config import (
     ENV_OVERRIDES,
     ConfigError,
@@ -26,7 +27,7 @@ def write_params(tmp_path: Path, change) -> Path:
 
 def test_bundled_params_load() -> None:
     settings = load_settings(PARAMS, environ={})
-    assert settings.data.target == "price"
+    assert settings.data.target == schema.TARGET
     assert 0 < settings.data.test_size < 1
     assert settings.logging.level == "INFO"
 
@@ -58,7 +59,7 @@ def test_missing_key_is_named(tmp_path: Path) -> None:
 
 
 def test_unknown_key_is_named(tmp_path: Path) -> None:
-    path = write_params(tmp_path, lambda raw: raw["data"].update(tagret="price"))
+    path = write_params(tmp_path, lambda raw: raw["data"].update(tagret=schema.TARGET))
     with pytest.raises(ConfigError, match=r"^data\.tagret: unknown key"):
         load_settings(path, environ={})
 

@@ -35,7 +35,7 @@ def worse_hyperparameters(folder: Path) -> None:
     params = folder / "config" / "params.yaml"
     text = params.read_text(encoding="utf-8")
     assert "max_iter: 300" in text
-    params.write_text(text.replace("max_iter: 300", "max_iter: 40"), encoding="utf-8")
+    params.write_text(text.replace("max_iter: 300", "max_iter: 3"), encoding="utf-8")
 
 
 def test_worse_model_on_an_empty_store_does_not_replace_the_local_champion(

@@ -102,6 +102,21 @@ def version_label(number: str, sha256: str) -> str:
     return f"{number}+{sha256[:12]}"
 
 
+def check_trusted(model: Any) -> None:
+    """Stop, with one line naming them, when ``model`` holds types that loading would refuse
+    (a new model type that is not in :data:`TRUSTED_TYPES` yet)."""
+    import skops.io
+
+    found = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    untrusted = sorted(set(found) - set(TRUSTED_TYPES))
+    if untrusted:
+        raise PipelineError(
+            "the model holds types that skops does not trust by default: "
+            f"{', '.join(untrusted)}; add them to TRUSTED_TYPES in "
+            f"src/{__name__.replace('.', '/')}.py"
+        )
+
+
 def save_model(
     directory: Path,
     model: Any,

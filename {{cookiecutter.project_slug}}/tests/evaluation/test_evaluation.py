@@ -38,6 +38,17 @@ def test_gate_refuses(challenger: dict, champions: list[dict], reason: str) -> N
     assert reason in reasons[0]
 
 
+def test_small_errors_print_with_significant_digits() -> None:
+    """A target between 0 and 1 gives errors that a fixed number of decimals shows as 0."""
+    small = {"rmse": 0.04321, "mae": 0.03, "r2": 0.8}
+    [reason] = gate(small, [champion("3", 0.04318)], max_rmse=0.1, min_r2=0.5)
+    assert "test RMSE 0.04321 does not beat champion version 3 (0.04318," in reason
+    [reason] = gate({**small, "rmse": 0.2}, [], max_rmse=0.1, min_r2=0.5)
+    assert "test RMSE 0.2 is above max_rmse 0.1" in reason
+    [reason] = gate({**GOOD, "rmse": 1_234_567.0}, [], max_rmse=1e6, min_r2=0.5)
+    assert "test RMSE 1,234,567 is above max_rmse 1,000,000" in reason
+
+
 def test_gate_accepts_a_better_challenger() -> None:
     assert gate(GOOD, [champion("1", 600_000.0)], max_rmse=1e6, min_r2=0.5) == []
 

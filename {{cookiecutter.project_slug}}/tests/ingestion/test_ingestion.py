@@ -21,27 +21,32 @@ from {{ cookiecutter.package_name }}.ingestion.main import (
     split,
 )
 
+from ..cases import CATEGORY, NUMBER, needs_number
+
 
 def test_clean_normalises_dedupes_and_drops_unlabelled() -> None:
-    raw = pd.DataFrame([{**schema.EXAMPLE, "price": 1_000_000}] * 2)
-    raw.loc[1, "mainroad"] = " YES "
-    raw.loc[2] = {**schema.EXAMPLE, "price": None}
+    label = schema.TARGET_RANGE[0]
+    raw = pd.DataFrame([{**schema.EXAMPLE, schema.TARGET: label}] * 2)
+    if CATEGORY is not None:  # the same category in another case and with spaces
+        raw.loc[1, CATEGORY] = f" {str(schema.EXAMPLE[CATEGORY]).upper()} "
+    raw.loc[2] = {**schema.EXAMPLE, schema.TARGET: None}
     frame, counts = clean(raw)
     assert len(frame) == 1
     assert counts == {"duplicates_dropped": 1, "unlabelled_dropped": 1}
-    assert frame.loc[0, "mainroad"] == "yes"
+    if CATEGORY is not None:
+        assert frame.loc[0, CATEGORY] == schema.EXAMPLE[CATEGORY]
 
 
 def test_split_is_deterministic_and_disjoint() -> None:
-    frame = pd.DataFrame({"price": range(100), "area": range(100)})
+    frame = pd.DataFrame({schema.TARGET: range(100), schema.FEATURES[0]: range(100)})
     first = split(frame, test_size=0.2, val_size=0.25, seed=7)
     second = split(frame, test_size=0.2, val_size=0.25, seed=7)
     assert {name: len(part) for name, part in first.items()} == {"train": 60, "val": 20, "test": 20}
     for name in first:
         pd.testing.assert_frame_equal(first[name], second[name])
-    prices = [set(part["price"]) for part in first.values()]
-    assert set.union(*prices) == set(range(100))
-    assert sum(len(part) for part in prices) == 100
+    labels = [set(part[schema.TARGET]) for part in first.values()]
+    assert set.union(*labels) == set(range(100))
+    assert sum(len(part) for part in labels) == 100
     assert not split(frame, 0.2, 0.25, seed=8)["test"].equals(first["test"])
 
 
@@ -66,7 +71,7 @@ def test_run_writes_clean_splits(settings: Settings) -> None:
     [
         ("", "empty file"),
         (",".join(schema.COLUMNS) + "\n", "no rows"),
-        ("price,area\n1,2\n", "missing column 'bedrooms'"),
+        (f"{schema.TARGET}\n1\n", f"missing column '{schema.FEATURES[0]}'"),
     ],
     ids=["empty-file", "header-only", "missing-columns"],
 )
@@ -79,12 +84,13 @@ def test_bad_raw_data_stops_before_writing(settings: Settings, content: str, mes
     assert (settings.data.processed_dir / "train.csv").read_bytes() == before
 
 
+@needs_number
 def test_text_in_a_numeric_column_is_refused(settings: Settings) -> None:
     frame = pd.read_csv(settings.data.source)
-    frame["area"] = frame["area"].astype(object)
-    frame.loc[[3, 4], "area"] = "large"
+    frame[NUMBER] = frame[NUMBER].astype(object)
+    frame.loc[[3, 4], NUMBER] = "large"
     frame.to_csv(settings.data.source, index=False)
-    with pytest.raises(DataError, match="area"):
+    with pytest.raises(DataError, match=f"'{NUMBER}'"):
         run(settings)
     assert not settings.data.processed_dir.exists()
 

@@ -23,17 +23,19 @@ import pytest
 from {{ cookiecutter.package_name }} import schema
 from {{ cookiecutter.package_name }}.config import load_settings
 
+from ..cases import CATEGORY, NUMBER, WHOLE
 from .server import LISTENING, Service
 
 pytestmark = pytest.mark.xdist_group("http")
 JSON_TYPE = {"content-type": "application/json"}
-WHOLE = next(name for name in schema.NUMERIC if name not in schema.FRACTIONAL)
-CATEGORY = next(iter(schema.CATEGORICAL))
 PLACEHOLDER = '"<raw>"'
 
 
-def record_with(field: str, raw: str) -> bytes:
-    """The example record with ``field`` set to the raw JSON text ``raw``."""
+def record_with(field: str | None, raw: str) -> bytes | None:
+    """The example record with ``field`` set to the raw JSON text ``raw`` (None when the
+    schema has no field of the kind the case needs)."""
+    if field is None:
+        return None
     text = json.dumps({**schema.EXAMPLE, field: "<raw>"})
     return text.replace(PLACEHOLDER, raw).encode()
 
@@ -43,18 +45,18 @@ DEEP = "[" * 1000 + "]" * 1000
 EXTRA = {f"extra_{i}": i for i in range(40_000)}
 MANY_UNKNOWN = json.dumps({**schema.EXAMPLE, **EXTRA})
 # name -> (body, headers, status)
-HOSTILE: dict[str, tuple[bytes, dict[str, str], int]] = {
-    "nan": (record_with(WHOLE, "NaN"), JSON_TYPE, 400),
-    "infinity": (record_with(WHOLE, "Infinity"), JSON_TYPE, 400),
-    "minus-infinity": (record_with(WHOLE, "-Infinity"), JSON_TYPE, 400),
-    "overflowing-number": (record_with(WHOLE, "1e400"), JSON_TYPE, 422),
+HOSTILE: dict[str, tuple[bytes | None, dict[str, str], int]] = {
+    "nan": (record_with(NUMBER, "NaN"), JSON_TYPE, 400),
+    "infinity": (record_with(NUMBER, "Infinity"), JSON_TYPE, 400),
+    "minus-infinity": (record_with(NUMBER, "-Infinity"), JSON_TYPE, 400),
+    "overflowing-number": (record_with(NUMBER, "1e400"), JSON_TYPE, 422),
     "nan-in-an-unknown-field": (record_with(UNKNOWN, "NaN"), JSON_TYPE, 400),
     "overflow-in-an-unknown-field": (record_with(UNKNOWN, "1e400"), JSON_TYPE, 422),
     "lone-surrogate": (record_with(CATEGORY, '"\\ud800"'), JSON_TYPE, 400),
     "lone-surrogate-in-an-unknown-field": (record_with(UNKNOWN, '"\\udfff"'), JSON_TYPE, 400),
     "nested-a-thousand-deep": (record_with(UNKNOWN, DEEP), JSON_TYPE, 400),
-    "number-as-text": (record_with(WHOLE, '"5000"'), JSON_TYPE, 422),
-    "boolean-as-number": (record_with(WHOLE, "true"), JSON_TYPE, 422),
+    "number-as-text": (record_with(NUMBER, '"5000"'), JSON_TYPE, 422),
+    "boolean-as-number": (record_with(NUMBER, "true"), JSON_TYPE, 422),
     "fraction-for-a-whole-number": (record_with(WHOLE, "2.5"), JSON_TYPE, 422),
     "not-json": (b"{oops", JSON_TYPE, 400),
     "not-utf-8": (b'{"\xff": 1}', JSON_TYPE, 400),
@@ -89,9 +91,18 @@ def service(served: Path) -> Iterator[Service]:
         assert running.stop() in STOPPED
 
 
-@pytest.mark.parametrize("name", list(HOSTILE))
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.skip(reason="schema.py has no field of this kind"))
+        if body is None
+        else name
+        for name, (body, _, _) in HOSTILE.items()
+    ],
+)
 def test_malformed_request_is_4xx_with_a_short_reason(service: Service, name: str) -> None:
     body, headers, expected = HOSTILE[name]
+    assert body is not None
     connection = service.connection()
     status, answer, answer_headers = service.request("POST", "/predict", body, headers, connection)
     assert status == expected, answer[:500]
@@ -130,7 +141,8 @@ def test_good_request_after_the_hostile_ones(service: Service) -> None:
 
 def test_metrics_count_every_status_and_no_server_error(service: Service) -> None:
     for body, headers, _ in HOSTILE.values():
-        service.request("POST", "/predict", body, headers)
+        if body is not None:
+            service.request("POST", "/predict", body, headers)
     status, text, headers = service.request("GET", "/metrics")
     assert status == 200
     assert headers["content-type"].startswith("text/plain")

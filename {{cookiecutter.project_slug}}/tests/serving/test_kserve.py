@@ -15,25 +15,30 @@ from {{ cookiecutter.package_name }}.serving.kserve import (
     infer_request,
 )
 
+from ..cases import other_record
 from .conftest import FakeKServe
+
+# V2 datatypes by the schema's kind of column.
+DATATYPES = {
+    **{name: "BYTES" for name in schema.CATEGORICAL},
+    **{name: "FP64" if name in schema.FRACTIONAL else "INT64" for name in schema.NUMERIC},
+}
 
 
 def test_infer_request_has_one_typed_input_per_feature() -> None:
     body = infer_request([schema.EXAMPLE, schema.EXAMPLE])
     inputs = {item["name"]: item for item in body["inputs"]}
     assert list(inputs) == list(schema.FEATURES)
-    assert inputs["area"]["datatype"] == "INT64"
-    assert inputs["mainroad"]["datatype"] == "BYTES"
-    assert inputs["area"]["shape"] == [2]
+    assert {name: item["datatype"] for name, item in inputs.items()} == DATATYPES
+    assert all(item["shape"] == [2] for item in inputs.values())
 
 
 def test_predictions_come_from_the_endpoint(client: TestClient, fake_kserve: FakeKServe) -> None:
-    response = client.post("/predict", json=[schema.EXAMPLE, {**schema.EXAMPLE, "area": 9000}])
+    records = [schema.EXAMPLE, other_record()]
+    response = client.post("/predict", json=records)
     assert response.status_code == 200
     assert len(fake_kserve.requests) == 1
-    expected = fake_kserve.model.predict(
-        pd.DataFrame([schema.EXAMPLE, {**schema.EXAMPLE, "area": 9000}])
-    )
+    expected = fake_kserve.model.predict(pd.DataFrame(records))
     assert response.json()["predictions"] == pytest.approx(list(expected))
     assert response.json()["model_version"] == "1"
 

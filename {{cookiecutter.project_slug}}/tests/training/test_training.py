@@ -17,6 +17,7 @@ from {{ cookiecutter.package_name }}.artifacts import (
 )
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.errors import PipelineError
+from {{ cookiecutter.package_name }}.training import main
 from {{ cookiecutter.package_name }}.training.main import (
     build_model,
     fit,
@@ -38,6 +39,31 @@ def test_saved_model_needs_only_the_declared_trusted_types(trained_settings: Set
     model, metadata = load_model(trained_settings.training.model_dir)
     check = pd.DataFrame(metadata["check"]["records"])
     np.testing.assert_allclose(model.predict(check), metadata["check"]["predictions"])
+
+
+def unchanged(values: object) -> object:
+    """A function of the user's own, which skops does not trust until it is declared."""
+    return values
+
+
+def test_a_type_missing_from_trusted_types_stops_training_with_one_line(
+    ingested_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    def untrusted_model(hyperparameters: dict, seed: int) -> object:
+        return make_pipeline(FunctionTransformer(unchanged), build_model(hyperparameters, seed))
+
+    monkeypatch.setattr(main, "build_model", untrusted_model)
+    with pytest.raises(PipelineError) as error:
+        main.run(ingested_settings)
+    message = str(error.value)
+    package = schema.__name__.partition(".")[0]
+    assert f"{__name__}.unchanged" in message
+    assert f"add them to TRUSTED_TYPES in src/{package}/artifacts.py" in message
+    assert "\n" not in message
+    assert not ingested_settings.training.model_dir.exists()
 
 
 def test_unknown_hyperparameter_is_named() -> None:

@@ -25,7 +25,7 @@ from .. import schema
 from ..artifacts import load_model, replacing, write_json
 from ..config import Settings
 from ..ingestion.main import read_split
-from ..metrics import score
+from ..metrics import readable, score
 from ..registry.main import known_champions
 
 if TYPE_CHECKING:
@@ -45,9 +45,11 @@ def gate(
     """Reasons the challenger may not be promoted; an empty list means it may."""
     reasons = []
     if challenger["rmse"] > max_rmse:
-        reasons.append(f"test RMSE {challenger['rmse']:,.0f} is above max_rmse {max_rmse:,.0f}")
+        reasons.append(
+            f"test RMSE {readable(challenger['rmse'])} is above max_rmse {readable(max_rmse)}"
+        )
     if challenger["r2"] < min_r2:
-        reasons.append(f"test R² {challenger['r2']:.3f} is below min_r2 {min_r2:.3f}")
+        reasons.append(f"test R² {readable(challenger['r2'])} is below min_r2 {readable(min_r2)}")
     if len(champions) > 1:
         reasons.append(
             "the known champions are different models: "
@@ -58,8 +60,8 @@ def gate(
     for champion in champions:
         if challenger["rmse"] >= champion["rmse"]:
             reasons.append(
-                f"test RMSE {challenger['rmse']:,.0f} does not beat champion version "
-                f"{champion['version']} ({champion['rmse']:,.0f}, {champion['source']}) "
+                f"test RMSE {readable(challenger['rmse'])} does not beat champion version "
+                f"{champion['version']} ({readable(champion['rmse'])}, {champion['source']}) "
                 "on the same test data"
             )
     return reasons
@@ -142,7 +144,10 @@ def run(settings: Settings) -> int:
         log_to_mlflow(settings, metadata["mlflow"]["run_id"], report, plots)
 {%- endif %}
     write_json(evaluation.reports_dir / METRICS, report)
-    summary = f"test RMSE {metrics['rmse']:,.0f}, MAE {metrics['mae']:,.0f}, R² {metrics['r2']:.3f}"
+    summary = (
+        f"test RMSE {readable(metrics['rmse'])}, MAE {readable(metrics['mae'])}, "
+        f"R² {readable(metrics['r2'])}"
+    )
     if reasons:
         log.warning("%s; the gate refuses it: %s", summary, "; ".join(reasons))
     else:

@@ -33,6 +33,7 @@ from ..artifacts import (
 )
 from ..config import Settings
 from ..errors import PipelineError
+from ..metrics import readable
 
 log = logging.getLogger(__name__)
 {%- if cookiecutter.serving == "kserve" %}
@@ -181,6 +182,6 @@ def run(settings: Settings) -> int:
         metadata["name"],
         version,
         settings.registry.champion_alias,
-        f"{report['rmse']:,.0f}",
+        readable(report["rmse"]),
     )
     return 0

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import schema
-from ..artifacts import save_model
+from ..artifacts import check_trusted, save_model
 from ..config import Settings
 from ..errors import PipelineError
 from ..ingestion.main import read_split
-from ..metrics import score
+from ..metrics import readable, score
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -142,6 +142,7 @@ def run(settings: Settings) -> int:
     val = read_split(processed, "val")
     hyperparameters = dict(settings.training.hyperparameters)
     model = fit(build_model(hyperparameters, settings.data.seed), train)
+    check_trusted(model)
     check = train[list(schema.FEATURES)].head(CHECK_ROWS)
     metadata: dict[str, Any] = {
         "id": uuid.uuid4().hex,
@@ -169,6 +170,6 @@ def run(settings: Settings) -> int:
         "trained %s on %d rows; validation %s",
         metadata["estimator"],
         len(train),
-        ", ".join(f"{key}={value:,.3f}" for key, value in metadata["validation"].items()),
+        ", ".join(f"{key}={readable(value)}" for key, value in metadata["validation"].items()),
     )
     return 0
