@@ -62,13 +62,11 @@ def next_steps(answers: dict, folder: str) -> list[str]:
     ]
     if answers["serving"] != "none":
         lines.append("  make serve       # the prediction service on http://127.0.0.1:8000/docs")
-    customise = "config/params.yaml (data.source, hyperparameters, the gate)"
     package = answers["package_name"]
-    customise += f", src/{package}/schema.py (your columns)"
-    customise += f" and src/{package}/training/main.py (your model)"
     lines += [
         "Read README.md: what each stage reads and writes, configuration, deployment.",
-        f"Customise first: {customise}.",
+        "Your data: make adopt-data CSV=path TARGET=column (schema.py, params and the rest); "
+        f"your model: src/{package}/training/main.py (docs/customise.md).",
     ]
     return lines
 

@@ -9,10 +9,16 @@ PATH, so its Makefile installs uv itself.
 
 from __future__ import annotations
 
+import csv
 import json
+import math
 import os
 import shutil
+import signal
+import socket
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -91,3 +97,90 @@ def test_make_install_lint_test_pipeline(
         assert (project / "dvc.lock").is_file()
     if answers["experiment_tracking"] == "mlflow":
         assert (project / "mlflow.db").is_file()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _predict_with_the_service(project: Path, environ: dict[str, str], record: dict) -> dict:
+    """Start the prediction service as a user does, wait until ready, ask for one record."""
+    port = _free_port()
+    server = subprocess.Popen(
+        ["make", "serve", f"UV={UV}"],
+        cwd=project,
+        env={**environ, "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, server.stderr.read().decode()[-4000:]
+            try:
+                with urllib.request.urlopen(f"{base}/ready", timeout=5) as ready:
+                    if ready.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the service did not become ready"
+            time.sleep(0.5)
+        request = urllib.request.Request(
+            f"{base}/predict",
+            data=json.dumps(record).encode(),
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read())
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+# Real tables shipped inside scikit-learn, per task: the loader and the column to predict.
+SKLEARN_TABLES = {"regression": ("load_diabetes", "target")}
+
+
+@pytest.mark.parametrize("task", list(SKLEARN_TABLES))
+def test_adopt_data_then_lint_test_pipeline_predict_and_monitor_with_no_edit(
+    cookies_session, tmp_path: Path, task: str
+) -> None:
+    """A real table of another shape: adopt-data, then every command works as it is."""
+    result = bake_once(cookies_session, {})  # the default project, with every stage
+    assert result.exit_code == 0, result.exception
+    project = tmp_path / Path(result.project_path).name
+    shutil.copytree(result.project_path, project)
+    environ = _environment()
+    uv = [f"UV={UV}"]
+    _run(["make", "install", *uv], project, environ)
+    loader, target = SKLEARN_TABLES[task]
+    table = tmp_path / f"{loader.removeprefix('load_')}.csv"
+    frame = f"datasets.{loader}(as_frame=True).frame"
+    write = f"from sklearn import datasets; {frame}.to_csv({str(table)!r}, index=False)"
+    _run([".venv/bin/python", "-c", write], project, environ)
+    _run(["make", "adopt-data", f"CSV={table}", f"TARGET={target}", *uv], project, environ)
+    for target_name in ("lint", "test", "pipeline"):
+        _run(["make", target_name, *uv], project, environ)
+    metrics = json.loads((project / "reports" / "metrics.json").read_text())
+    assert metrics["promote"] is True, metrics["reasons"]
+    row = next(csv.DictReader(table.open(encoding="utf-8")))
+    record = {name: float(value) for name, value in row.items() if name != target}
+    answer = _predict_with_the_service(project, environ, record)
+    assert len(answer["predictions"]) == 1
+    assert math.isfinite(answer["predictions"][0])
+    _run(["make", "monitor", *uv], project, environ)  # a sample of the table: no drift
+    shifted = subprocess.run(
+        ["make", "monitor", *uv],
+        cwd=project,
+        env={**environ, "CURRENT_DATA": "data/current/shifted.csv"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shifted.returncode != 0, "the shifted batch shows no drift"
+    summary = json.loads((project / "reports" / "monitoring" / "drift.json").read_text())
+    assert summary["drift"] is True, summary

@@ -137,6 +137,7 @@ DEFAULT_FILES = [
     "pyproject.toml",
     "src/house_price_model/__init__.py",
     "src/house_price_model/__main__.py",
+    "src/house_price_model/adoption/batches.py",
     "src/house_price_model/artifacts.py",
     "src/house_price_model/cli.py",
     "src/house_price_model/config.py",
@@ -165,6 +166,7 @@ DEFAULT_FILES = [
     "tests/test_pipeline.py",
 ]
 STAGES = [
+    "adoption",
     "ingestion",
     "validation",
     "versioning",
@@ -259,7 +261,7 @@ def test_generation_prints_only_tailored_next_steps(tmp_path: Path) -> None:
         assert lines[:3] == ["Next steps:", "  cd house-price-model", lines[2]]
         assert lines[2].startswith("  make install ")
         assert lines[3].startswith("  make pipeline    # dvc repro: ingest, validate, train")
-        assert lines[-1].startswith("Customise first: config/params.yaml")
+        assert lines[-1].startswith("Your data: make adopt-data CSV=path TARGET=column")
         assert len(lines) <= 8
     assert printed["fastapi"][4].startswith("  make serve ")
     assert not any("serve" in line for line in printed["none"])

@@ -23,6 +23,7 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 
 # command -> the stage module that runs it
 EXPECTED_COMMANDS = {
+    "adopt-data": "adoption.main",
     "ingest": "ingestion.main",
 {%- if cookiecutter.data_validation == "pandera" %}
     "validate": "validation.main",

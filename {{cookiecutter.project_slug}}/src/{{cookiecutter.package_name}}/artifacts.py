@@ -65,14 +65,19 @@ def replacing(target: Path) -> Generator[Path]:
     shutil.rmtree(backup, ignore_errors=True)
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` to ``path`` through a temporary file, so readers never see half of it."""
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so readers never see half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     clear_staging(path)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
     Path(temporary).replace(path)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` to ``path`` as indented JSON, all at once."""
+    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def read_json(path: Path, what: str) -> Any:

@@ -20,6 +20,7 @@ from .logs import configure_logging
 
 # command -> (module that implements it, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "adopt-data": ("adoption.main", "make a CSV the project's data: infer schema.py and the rest"),
     "ingest": ("ingestion.main", "read the raw CSV, clean it and write train/val/test splits"),
 {%- if cookiecutter.data_validation == "pandera" %}
     "validate": ("validation.main", "check raw and processed data against their schemas"),
@@ -50,6 +51,14 @@ PIPELINE: tuple[str, ...] = (
 
 # Options of single commands: command -> (flag, argparse keywords) pairs.
 OPTIONS: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
+    "adopt-data": (
+        ("csv", {"metavar": "CSV", "help": "the table to adopt: a local CSV file"}),
+        ("--target", {"required": True, "metavar": "COLUMN", "help": "the column to predict"}),
+        (
+            "--force",
+            {"action": "store_true", "help": "replace data that adopt-data wrote before"},
+        ),
+    ),
 {%- if cookiecutter.data_versioning == "dvc" %}
     "version-data": (
         (
@@ -61,7 +70,7 @@ OPTIONS: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
             },
         ),
     ),
-{% endif -%}
+{%- endif %}
 }
 # Parsed arguments that are not options of a stage.
 GLOBAL_OPTIONS = ("command", "params")

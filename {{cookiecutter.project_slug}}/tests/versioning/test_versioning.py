@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -85,6 +87,27 @@ def test_data_versions_are_tagged_and_readable(repository: Path, settings: Setti
     with pytest.raises(DataError, match=r"data-v9\.0\.0"):
         read_raw(settings.data.source, "data-v9.0.0")
     assert (repository / "data").is_dir()
+
+
+def test_dvc_tracks_the_data_source_wherever_it_is(
+    repository: Path, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "table.csv"
+    shutil.copy2(settings.data.source, elsewhere)
+    params = repository / "config" / "params.yaml"
+    text = params.read_text(encoding="utf-8")
+    assert f"  source: {settings.data.source}  #" in text
+    params.write_text(text.replace(settings.data.source, str(elsewhere), 1), encoding="utf-8")
+    status = subprocess.run(
+        [sys.executable, "-m", "dvc", "status", "ingest", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    changed = json.loads(status.stdout)["ingest"]
+    deps = {path for entry in changed for path in entry.get("changed deps", {})}
+    assert str(elsewhere) in deps
+    assert settings.data.source not in deps
 
 
 def test_uncommitted_data_is_not_tagged(repository: Path, settings: Settings) -> None:
