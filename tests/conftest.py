@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import jinja2
 import pytest
+from cookiecutter.environment import StrictEnvironment
 
 from .template import all_combinations, combination_id, selected_combinations
 from .validators import SHARED, Passed, summary
@@ -61,6 +64,41 @@ def pytest_terminal_summary(terminalreporter, config) -> None:
             terminalreporter.write_line("delivery validators (version: distinct files passed):")
             for line in lines:
                 terminalreporter.write_line(line)
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja's compiled templates, kept in memory by each worker for all its bakes.
+
+    Every bake renders the same template files; compiling them is two thirds of a bake.
+    Jinja keys the cache on each source's checksum, so an edited file is compiled again
+    and the output is the same as without the cache.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_templates() -> Iterator[CompiledTemplates]:
+    """Cookiecutter's environments share one CompiledTemplates while the tests run."""
+    cache = CompiledTemplates()
+    plain_init = StrictEnvironment.__init__
+
+    def init(self: StrictEnvironment, **kwargs: object) -> None:
+        plain_init(self, **kwargs)
+        self.bytecode_cache = cache
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(StrictEnvironment, "__init__", init)
+        yield cache
 
 
 def bake_once(cookies_session, answers: dict[str, str]):

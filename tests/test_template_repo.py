@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import fnmatch
 import re
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from .template import (
 
 HOOKS = ROOT / "hooks"
 SPACED = re.compile(r"\{\{ cookiecutter\.(\w+) \}\}")
+JINJA = re.compile(r"\{\{|\{%|\{#")
 
 
 def hook_constant(hook: str, name: str):
@@ -231,6 +233,46 @@ def test_generated_tests_name_no_column_of_the_sample() -> None:
         for match in word.finditer(line)
     ]
     assert not found, "\n".join(found)
+
+
+def test_files_copied_without_rendering_are_exactly_those_without_jinja() -> None:
+    """``_copy_without_render`` lists every file with no Jinja in it, and only those."""
+    patterns = COOKIECUTTER["_copy_without_render"]
+    files = {
+        path.relative_to(PROJECT_DIR).as_posix(): path
+        for path in PROJECT_DIR.rglob("*")
+        if path.is_file()
+    }
+    plain = {name for name, path in files.items() if not JINJA.search(path.read_text("utf-8"))}
+    copied = {name for name in files if any(fnmatch.fnmatch(name, rule) for rule in patterns)}
+    assert sorted(copied - plain) == [], "these hold Jinja: take them out of _copy_without_render"
+    assert sorted(plain - copied) == [], "no Jinja in these: add them to _copy_without_render"
+    assert [rule for rule in patterns if not fnmatch.filter(files, rule)] == []
+
+
+def tree(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        path.relative_to(folder).as_posix(): (path.read_bytes(), path.stat().st_mode)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_compiled_templates_leave_the_output_unchanged(
+    cookies_session, compiled_templates, tmp_path: Path
+) -> None:
+    """The tests' in-memory cache of compiled templates bakes what cookiecutter bakes."""
+    cookiecutter = Path(sys.executable).with_name("cookiecutter")
+    subprocess.run(
+        [cookiecutter, "--no-input", "-o", tmp_path, ROOT], capture_output=True, check=True
+    )
+    first = cookies_session.bake(extra_context={})
+    again = cookies_session.bake(extra_context={})  # every template from the cache
+    assert first.exit_code == again.exit_code == 0
+    assert len(compiled_templates.compiled) > 50
+    plain = tree(tmp_path / "house-price-model")
+    assert tree(Path(again.project_path)) == plain
+    assert tree(Path(first.project_path)) == plain
 
 
 def test_readme_options_table_is_generated_from_the_prompts() -> None:
