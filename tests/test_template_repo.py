@@ -151,6 +151,8 @@ DEFAULT_FILES = [
     "src/house_price_model/serving/model.py",
     "src/house_price_model/serving/predictor.py",
     "src/house_price_model/serving/store.py",
+    "src/house_price_model/task/__init__.py",
+    "src/house_price_model/task/regression.py",
     "src/house_price_model/validation/schemas.py",
     "tests/__init__.py",
     "tests/cases.py",

@@ -70,6 +70,32 @@ def test_wrong_type_is_named(tmp_path: Path) -> None:
         load_settings(path, environ={})
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda raw: raw["evaluation"].update(primary_metric="speed"),
+            r"^evaluation\.primary_metric: 'speed' is not one of ",
+        ),
+        (
+            lambda raw: raw["evaluation"]["thresholds"].update(max_speed=1),
+            r"^evaluation\.thresholds\.max_speed: unknown; use min_ or max_ and one of ",
+        ),
+        (
+            lambda raw: raw["evaluation"]["thresholds"].update(
+                {key: "high" for key in raw["evaluation"]["thresholds"]}
+            ),
+            r"^evaluation\.thresholds\.\w+: expected a number, got 'high'",
+        ),
+    ],
+    ids=["primary-metric", "threshold-name", "threshold-value"],
+)
+def test_gate_settings_name_the_metric(tmp_path: Path, change, message: str) -> None:
+    path = write_params(tmp_path, change)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(path, environ={})
+
+
 def test_bad_environment_value_is_named() -> None:
     with pytest.raises(ConfigError, match=r"^logging\.json: expected true or false"):
         load_settings(PARAMS, environ={"LOG_JSON": "maybe"})

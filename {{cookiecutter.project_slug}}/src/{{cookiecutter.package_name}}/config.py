@@ -15,6 +15,9 @@ from typing import Any
 
 import yaml
 
+from .metrics import threshold_metric
+from .task import METRICS
+
 DEFAULT_PARAMS = Path("config/params.yaml")
 PARAMS_ENV = "PARAMS_FILE"
 
@@ -62,8 +65,24 @@ class TrainingSettings:
 @dataclasses.dataclass(frozen=True)
 class EvaluationSettings:
     reports_dir: Path
-    max_rmse: float
-    min_r2: float
+    primary_metric: str
+    thresholds: dict[str, float]
+
+    def __post_init__(self) -> None:
+        """Each threshold is ``min_`` or ``max_`` and one of the task's metrics, with a
+        number; the primary metric is one of them."""
+        names = ", ".join(METRICS)
+        if self.primary_metric not in METRICS:
+            raise ConfigError(
+                f"evaluation.primary_metric: {self.primary_metric!r} is not one of {names}"
+            )
+        numbers = {}
+        for key, value in self.thresholds.items():
+            where = f"evaluation.thresholds.{key}"
+            if threshold_metric(key, METRICS) is None:
+                raise ConfigError(f"{where}: unknown; use min_ or max_ and one of {names}")
+            numbers[key] = _to_number(float)(value, where)
+        object.__setattr__(self, "thresholds", numbers)
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 
 

@@ -155,7 +155,7 @@ def test_adoption_points_params_data_and_docs_at_the_new_table(
     assert (project / settings.data.source).read_bytes() == source.read_bytes()
     assert not (project / old_source).exists(), "the table it replaces is removed"
     costs = table()["monthly_cost"]
-    assert settings.evaluation.max_rmse == pytest.approx(costs.std(), rel=0.05)
+    assert settings.evaluation.thresholds["max_rmse"] == pytest.approx(costs.std(), rel=0.05)
     cluster = project / "deploy" / "k8s" / "base" / "params.yaml"
     if cluster.is_file():
         local = (project / "config" / "params.yaml").read_text(encoding="utf-8")

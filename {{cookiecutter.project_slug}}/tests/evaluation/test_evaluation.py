@@ -8,57 +8,77 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.evaluation.main import gate
+from {{ cookiecutter.package_name }}.config import (
+    Settings,
+    load_settings,
+)
+from {{ cookiecutter.package_name }}.metrics import gate
+from {{ cookiecutter.package_name }}.task import METRICS
 
-GOOD = {"rmse": 500_000.0, "mae": 400_000.0, "r2": 0.8}
+PRIMARY = load_settings(environ={}).evaluation.primary_metric
+# A good challenger: 0.5 on every metric, within thresholds at 0.2 and 0.8 either way.
+GOOD = dict.fromkeys(METRICS, 0.5)
+THRESHOLDS = {
+    f"{'min' if metric.higher_is_better else 'max'}_{name}": (
+        0.2 if metric.higher_is_better else 0.8
+    )
+    for name, metric in METRICS.items()
+}
 
 
-def champion(version: str, rmse: float, source: str = "models/champion") -> dict:
-    return {"version": version, "rmse": rmse, "source": source}
+def worse(value: float, name: str = PRIMARY, by: float = 0.1) -> float:
+    return value - by if METRICS[name].higher_is_better else value + by
+
+
+def champion(version: str, value: float, source: str = "models/champion") -> dict:
+    return {"version": version, PRIMARY: value, "source": source}
+
+
+def judge(challenger: dict, champions: list[dict], **limits: float) -> list[str]:
+    return gate(challenger, champions, limits or THRESHOLDS, PRIMARY, METRICS)
 
 
 def test_gate_accepts_a_good_first_model() -> None:
-    assert gate(GOOD, [], max_rmse=1e6, min_r2=0.5) == []
+    assert judge(GOOD, []) == []
 
 
-@pytest.mark.parametrize(
-    ("challenger", "champions", "reason"),
-    [
-        ({**GOOD, "rmse": 2e6}, [], "above max_rmse"),
-        ({**GOOD, "r2": 0.1}, [], "below min_r2"),
-        (GOOD, [champion("3", 400_000.0)], "does not beat champion version 3"),
-        (GOOD, [champion("3", 500_000.0)], "does not beat champion version 3"),
-    ],
-    ids=["rmse-threshold", "r2-threshold", "worse-than-champion", "tie-with-champion"],
-)
-def test_gate_refuses(challenger: dict, champions: list[dict], reason: str) -> None:
-    reasons = gate(challenger, champions, max_rmse=1e6, min_r2=0.5)
-    assert len(reasons) == 1
-    assert reason in reasons[0]
+@pytest.mark.parametrize("name", list(METRICS))
+def test_gate_refuses_a_model_outside_a_threshold(name: str) -> None:
+    challenger = {**GOOD, name: worse(0.5, name, by=0.4)}
+    [reason] = judge(challenger, [])
+    key = next(key for key in THRESHOLDS if key.endswith(f"_{name}"))
+    side = "below" if METRICS[name].higher_is_better else "above"
+    assert f"test {METRICS[name].label} {challenger[name]:.4g} is {side} {key}" in reason
 
 
-def test_small_errors_print_with_significant_digits() -> None:
+@pytest.mark.parametrize("champion_value", [worse(0.5, by=-0.1), 0.5], ids=["better", "tie"])
+def test_gate_refuses_a_model_that_does_not_beat_the_champion(champion_value: float) -> None:
+    [reason] = judge(GOOD, [champion("3", champion_value)])
+    assert f"test {METRICS[PRIMARY].label} 0.5 does not beat champion version 3" in reason
+
+
+def test_small_and_large_values_print_with_significant_digits() -> None:
     """A target between 0 and 1 gives errors that a fixed number of decimals shows as 0."""
-    small = {"rmse": 0.04321, "mae": 0.03, "r2": 0.8}
-    [reason] = gate(small, [champion("3", 0.04318)], max_rmse=0.1, min_r2=0.5)
-    assert "test RMSE 0.04321 does not beat champion version 3 (0.04318," in reason
-    [reason] = gate({**small, "rmse": 0.2}, [], max_rmse=0.1, min_r2=0.5)
-    assert "test RMSE 0.2 is above max_rmse 0.1" in reason
-    [reason] = gate({**GOOD, "rmse": 1_234_567.0}, [], max_rmse=1e6, min_r2=0.5)
-    assert "test RMSE 1,234,567 is above max_rmse 1,000,000" in reason
+    label = METRICS[PRIMARY].label
+    [reason] = judge({**GOOD, PRIMARY: 0.04321}, [champion("3", worse(0.04321, by=-3e-5))])
+    assert f"test {label} 0.04321 does not beat champion version 3 (" in reason
+    assert f"{worse(0.04321, by=-3e-5):.4g}, models/champion)" in reason
+    side = "min" if METRICS[PRIMARY].higher_is_better else "max"
+    [reason] = judge({**GOOD, PRIMARY: 1_234_567.0}, [], **{f"{side}_{PRIMARY}": 1e6})
+    assert f"test {label} 1,234,567 " in reason
+    assert f" {side}_{PRIMARY} 1,000,000" in reason
 
 
 def test_gate_accepts_a_better_challenger() -> None:
-    assert gate(GOOD, [champion("1", 600_000.0)], max_rmse=1e6, min_r2=0.5) == []
+    assert judge(GOOD, [champion("1", worse(0.5))]) == []
 
 
 def test_gate_must_beat_every_champion() -> None:
-    champions = [champion("2+aaa", 600_000.0, "registry"), champion("1+bbb", 450_000.0)]
-    reasons = gate(GOOD, champions, max_rmse=1e6, min_r2=0.5)
+    champions = [champion("2+aaa", worse(0.5), "registry"), champion("1+bbb", worse(0.5, by=-0.1))]
+    reasons = judge(GOOD, champions)
     assert any("different models" in reason for reason in reasons)
     assert any("does not beat champion version 1+bbb" in reason for reason in reasons)
-    assert not any("version 2+aaa (600,000" in reason for reason in reasons)
+    assert not any("does not beat champion version 2+aaa" in reason for reason in reasons)
 
 
 def test_worse_model_is_refused_and_never_becomes_champion(
@@ -73,7 +93,7 @@ def test_worse_model_is_refused_and_never_becomes_champion(
     report = json.loads((trained_settings.evaluation.reports_dir / "metrics.json").read_text())
     assert report["promote"] is False
     [champion_report] = report["champions"]
-    assert report["rmse"] > champion_report["rmse"]
+    assert not METRICS[PRIMARY].beats(report[PRIMARY], champion_report[PRIMARY])
     assert any("does not beat champion version 1+" in reason for reason in report["reasons"])
     assert (trained_settings.registry.champion_dir / "model.json").read_bytes() == before
     assert "not promoted" in capsys.readouterr().err

@@ -297,9 +297,9 @@ def _yaml_scalar(value: str | float) -> str:
 
 
 def set_params(text: str, values: dict[str, str | float], where: str) -> str:
-    """Replace the value of each ``key:`` line (two-space indent) and keep its comment."""
+    """Replace the value of each indented ``key:`` line and keep its comment."""
     for key, value in values.items():
-        pattern = re.compile(rf"^(  {re.escape(key)}: )(?:\"[^\"]*\"|[^\s#]+)(.*)$", re.MULTILINE)
+        pattern = re.compile(rf"^( +{re.escape(key)}: )(?:\"[^\"]*\"|[^\s#]+)(.*)$", re.MULTILINE)
         scalar = _yaml_scalar(value)
         text, count = pattern.subn(lambda match, new=scalar: match[1] + new + match[2], text)
         if count != 1:
@@ -499,9 +499,10 @@ def _summary(
         removed = ", ".join(_relative(path, root) for path in plan.removals)
         lines.append(f"removed {removed} (the data it replaces; git keeps it)")
     lines.append(
-        f"review: src/{package}/schema.py (ranges and categories), and the gate in "
-        f"config/params.yaml: max_rmse {thresholds['max_rmse']} (the target's standard "
-        f"deviation, what predicting the mean scores), min_r2 {thresholds['min_r2']}"
+        f"review: src/{package}/schema.py (ranges and categories), and the gate's "
+        f"evaluation.thresholds in config/params.yaml: max_rmse {thresholds['max_rmse']} "
+        "(the target's standard deviation, what predicting the mean scores), "
+        f"min_r2 {thresholds['min_r2']}"
     )
     lines.append("then: make pipeline, make test")
     return lines

@@ -22,6 +22,7 @@ from .. import schema
 from ..artifacts import replacing, write_json
 from ..config import Settings
 from ..errors import DataError
+from ..task import SPLIT_DTYPES, clean_target
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,19 +70,21 @@ def check_columns(frame: pd.DataFrame, source: str) -> None:
 
 
 def clean(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Normalise categories, coerce numbers, drop duplicates and rows without a target."""
+    """Normalise categories, coerce numbers and the target (as the task says), drop
+    duplicates and rows without a target."""
     import pandas as pd
 
     frame = frame.loc[:, list(schema.COLUMNS)].copy()
     for name in schema.CATEGORICAL:
         text = frame[name].astype("string").str.strip().str.lower()
         frame[name] = text.where(text != "", pd.NA)
-    for name in (schema.TARGET, *schema.NUMERIC):
+    frame[schema.TARGET] = clean_target(frame[schema.TARGET])
+    for name in schema.NUMERIC:
         numbers = pd.to_numeric(frame[name], errors="coerce")
         bad = int((numbers.isna() & frame[name].notna()).sum())
         if bad:
             raise DataError(f"column {name!r}: {bad} rows are not numbers")
-        if name in schema.NUMERIC and name not in schema.FRACTIONAL:
+        if name not in schema.FRACTIONAL:
             fractions = int((numbers.notna() & (numbers % 1 != 0)).sum())
             if fractions:
                 raise DataError(
@@ -148,7 +151,7 @@ def read_split(processed_dir: Path, name: str) -> pd.DataFrame:
 
     path = processed_dir / f"{name}.csv"
     try:
-        return pd.read_csv(path)
+        return pd.read_csv(path, dtype=SPLIT_DTYPES)
     except FileNotFoundError:
         raise DataError(f"{path}: not found; run the ingest stage first") from None
 

@@ -34,6 +34,7 @@ from ..artifacts import (
 from ..config import Settings
 from ..errors import PipelineError
 from ..metrics import readable
+from ..task import METRICS
 
 log = logging.getLogger(__name__)
 {%- if cookiecutter.serving == "kserve" %}
@@ -171,17 +172,19 @@ def run(settings: Settings) -> int:
         "version": version,
         "registry_version": number,
         "promoted_at": datetime.now(UTC).isoformat(),
-        "test": {key: report[key] for key in ("rmse", "mae", "r2")},
+        "test": {key: report[key] for key in METRICS},
     }
     copy_model(model_dir, settings.registry.champion_dir, promotion)
 {%- if cookiecutter.serving == "kserve" %}
     _export_for_kserve(settings, number)
 {%- endif %}
+    primary = settings.evaluation.primary_metric
     log.info(
-        "promoted: %s version %s is the %s (test RMSE %s)",
+        "promoted: %s version %s is the %s (test %s %s)",
         metadata["name"],
         version,
         settings.registry.champion_alias,
-        readable(report["rmse"]),
+        METRICS[primary].label,
+        readable(report[primary]),
     )
     return 0

@@ -1,7 +1,7 @@
 """Training stage: fit a scikit-learn pipeline on the training split and save it.
 
-The pipeline one-hot encodes the categorical columns and fits a histogram gradient
-boosting regressor with ``training.hyperparameters``. The model and its metadata are
+The pipeline one-hot encodes the categorical columns and fits the task's estimator
+(:mod:`..task`) with ``training.hyperparameters``. The model and its metadata are
 written to ``training.model_dir`` (skops format, see :mod:`..artifacts`){% if cookiecutter.experiment_tracking == "mlflow" %}; the run, its
 parameters, validation metrics and the model with its signature and an input example
 are logged to MLflow (``tracking.uri``){% endif %}.
@@ -22,7 +22,8 @@ from ..artifacts import check_trusted, save_model
 from ..config import Settings
 from ..errors import PipelineError
 from ..ingestion.main import read_split
-from ..metrics import readable, score
+from ..metrics import summary
+from ..task import METRICS, STEP, check_model, estimator, predictions, score
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,9 +37,8 @@ MODEL_NAME = "{{ cookiecutter.project_slug }}"
 
 
 def build_model(hyperparameters: dict[str, Any], seed: int) -> Pipeline:
-    """Preprocessing and regressor in one pipeline; replace the regressor here."""
+    """Preprocessing and the task's estimator in one pipeline; replace either here."""
     from sklearn.compose import ColumnTransformer
-    from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder
 
@@ -58,10 +58,10 @@ def build_model(hyperparameters: dict[str, Any], seed: int) -> Pipeline:
         verbose_feature_names_out=False,
     )
     try:
-        regressor = HistGradientBoostingRegressor(random_state=seed, **hyperparameters)
+        final = estimator(hyperparameters, seed)
     except TypeError as error:
         raise PipelineError(f"training.hyperparameters: {error}") from None
-    return Pipeline([("encode", encode), ("regressor", regressor)])
+    return Pipeline([("encode", encode), (STEP, final)])
 
 
 def fit(model: Pipeline, train: pd.DataFrame) -> Pipeline:
@@ -142,6 +142,7 @@ def run(settings: Settings) -> int:
     val = read_split(processed, "val")
     hyperparameters = dict(settings.training.hyperparameters)
     model = fit(build_model(hyperparameters, settings.data.seed), train)
+    check_model(model)
     check_trusted(model)
     check = train[list(schema.FEATURES)].head(CHECK_ROWS)
     metadata: dict[str, Any] = {
@@ -158,7 +159,7 @@ def run(settings: Settings) -> int:
         "validation": score(model, val) if len(val) else {},
         "check": {
             "records": check.to_dict("records"),
-            "predictions": model.predict(check).tolist(),
+            "predictions": predictions(model, check),
         },
     }
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
@@ -170,6 +171,6 @@ def run(settings: Settings) -> int:
         "trained %s on %d rows; validation %s",
         metadata["estimator"],
         len(train),
-        ", ".join(f"{key}={readable(value)}" for key, value in metadata["validation"].items()),
+        summary(metadata["validation"], METRICS) if metadata["validation"] else "not scored",
     )
     return 0
