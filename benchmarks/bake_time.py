@@ -2,7 +2,7 @@
 
 Each case is baked as a user bakes it (cookiecutter compiles every template), then as the
 template's tests bake it (compiled templates kept in memory between bakes, see
-``CompiledTemplates`` in tests/conftest.py).
+``keeping_compiled_templates`` in tests/conftest.py).
 Prints a table and writes benchmarks/results/bake_time.json.
 Run with: .venv/bin/python benchmarks/bake_time.py [--runs N]
 """
@@ -17,12 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from cookiecutter.environment import StrictEnvironment
 from cookiecutter.main import cookiecutter
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.conftest import CompiledTemplates  # noqa: E402
+from tests.conftest import keeping_compiled_templates  # noqa: E402
 
 CASES = {
     "default": {},
@@ -50,19 +49,9 @@ def bake_seconds(answers: dict[str, str], runs: int) -> list[float]:
 
 
 def with_compiled_templates(answers: dict[str, str], runs: int) -> list[float]:
-    cache = CompiledTemplates()
-    plain_init = StrictEnvironment.__init__
-
-    def init(self: StrictEnvironment, **kwargs: object) -> None:
-        plain_init(self, **kwargs)
-        self.bytecode_cache = cache
-
-    StrictEnvironment.__init__ = init  # type: ignore[method-assign]
-    try:
+    with keeping_compiled_templates():
         bake_seconds(answers, 1)  # fills the cache
         return bake_seconds(answers, runs)
-    finally:
-        StrictEnvironment.__init__ = plain_init  # type: ignore[method-assign]
 
 
 def main() -> None:

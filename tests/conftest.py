@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import jinja2
@@ -86,9 +87,9 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.compiled[bucket.key] = bucket.bytecode_to_string()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def compiled_templates() -> Iterator[CompiledTemplates]:
-    """Cookiecutter's environments share one CompiledTemplates while the tests run."""
+@contextmanager
+def keeping_compiled_templates() -> Iterator[CompiledTemplates]:
+    """Within the block, cookiecutter's environments share one CompiledTemplates."""
     cache = CompiledTemplates()
     plain_init = StrictEnvironment.__init__
 
@@ -98,6 +99,13 @@ def compiled_templates() -> Iterator[CompiledTemplates]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(StrictEnvironment, "__init__", init)
+        yield cache
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_templates() -> Iterator[CompiledTemplates]:
+    """Every bake of the test run shares one CompiledTemplates."""
+    with keeping_compiled_templates() as cache:
         yield cache
 
 

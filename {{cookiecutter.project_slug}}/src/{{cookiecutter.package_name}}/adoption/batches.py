@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Settings
-from .main import Inferred, as_categories
+from ..ingestion.main import as_categories
+from .main import Inferred
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -31,6 +31,7 @@ from .. import schema
 from ..artifacts import write_text
 from ..config import Settings
 from ..errors import DataError
+from ..ingestion.main import as_categories, read_raw
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,6 +62,7 @@ class Inferred:
     target: str
     rows: int
     target_range: tuple[float, float]
+    target_deviation: float
     numeric: dict[str, tuple[float, float]] = field(default_factory=dict)
     fractional: set[str] = field(default_factory=set)
     categorical: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -111,14 +113,6 @@ def _numbers(values: pd.Series) -> pd.Series | None:
     if int((numbers.isna() & values.notna()).sum()):
         return None
     return numbers
-
-
-def as_categories(values: pd.Series) -> pd.Series:
-    """Categories as ingestion writes them: trimmed, lower case, blanks missing."""
-    import pandas as pd
-
-    text = values.astype("string").str.strip().str.lower()
-    return text.where(text != "", pd.NA)
 
 
 def _example_value(values: pd.Series, whole: bool) -> int | float:
@@ -192,6 +186,7 @@ def infer(frame: pd.DataFrame, target: str, where: str) -> Inferred:
         target=target,
         rows=len(labelled),
         target_range=plausible_range(numbers, whole=bool((numbers % 1 == 0).all())),
+        target_deviation=float(numbers.std()),
     )
     for name in labelled.columns:
         if name != target:
@@ -307,10 +302,9 @@ def set_params(text: str, values: dict[str, str | float], where: str) -> str:
     return text
 
 
-def gate(numbers: pd.Series) -> dict[str, float]:
+def gate(deviation: float) -> dict[str, float]:
     """Gate thresholds a useful model meets: an RMSE below the target's standard
     deviation (what predicting the mean scores) and an R² above 0.1."""
-    deviation = float(numbers.std())
     step = 10.0 ** (math.floor(math.log10(deviation)) - 1) if deviation > 0 else 1.0
     return {"max_rmse": float(_nice(deviation, step, up=True)), "min_r2": 0.1}
 
@@ -410,8 +404,6 @@ def _apply(plan: Plan) -> None:
 
 def adopt(csv: str, target: str, root: Path, settings: Settings, force: bool = False) -> list[str]:
     """Check everything and plan every file, then write; return the lines to print."""
-    from ..ingestion.main import read_raw
-
     if re.match(r"[a-z]+://", csv):
         raise DataError(f"{csv}: not a local file; download it, then adopt the copy")
     package = schema.__name__.rpartition(".")[0]
@@ -433,7 +425,7 @@ def adopt(csv: str, target: str, root: Path, settings: Settings, force: bool = F
     replaced = old_path.is_file() and old_path.resolve() != destination.resolve()
     if replaced and old_path.resolve().parent == destination.parent.resolve():
         plan.removals.append(old_path)
-    thresholds = gate(_check_target(frame, target, csv))
+    thresholds = gate(inferred.target_deviation)
     _plan_params(plan, root, {"source": data_file, "target": target, **thresholds})
 {%- if cookiecutter.monitoring == "evidently" %}
     from .batches import planned_batches

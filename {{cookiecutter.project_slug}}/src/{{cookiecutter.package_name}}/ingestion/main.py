@@ -69,6 +69,14 @@ def check_columns(frame: pd.DataFrame, source: str) -> None:
         raise DataError(f"{source}: no rows")
 
 
+def as_categories(values: pd.Series) -> pd.Series:
+    """Categories as cleaning writes them: trimmed, lower case, blanks missing."""
+    import pandas as pd
+
+    text = values.astype("string").str.strip().str.lower()
+    return text.where(text != "", pd.NA)
+
+
 def clean(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     """Normalise categories, coerce numbers and the target (as the task says), drop
     duplicates and rows without a target."""
@@ -76,8 +84,7 @@ def clean(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
 
     frame = frame.loc[:, list(schema.COLUMNS)].copy()
     for name in schema.CATEGORICAL:
-        text = frame[name].astype("string").str.strip().str.lower()
-        frame[name] = text.where(text != "", pd.NA)
+        frame[name] = as_categories(frame[name])
     frame[schema.TARGET] = clean_target(frame[schema.TARGET])
     for name in schema.NUMERIC:
         numbers = pd.to_numeric(frame[name], errors="coerce")
