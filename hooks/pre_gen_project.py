@@ -28,6 +28,7 @@ TEXT_FIELDS = (
 CHOICES = {
     "python_version": ("3.12", "3.13", "3.11"),
     "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"),
+    "task": ("regression", "classification"),
     "ci": ("github-actions", "gitlab-ci", "none"),
     "data_versioning": ("dvc", "none"),
     "data_validation": ("pandera", "none"),

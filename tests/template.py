@@ -16,6 +16,7 @@ COOKIECUTTER = json.loads((ROOT / "cookiecutter.json").read_text(encoding="utf-8
 PRUNE_MANIFEST = json.loads((PROJECT_DIR / ".template-prune.json").read_text(encoding="utf-8"))
 
 COMPONENTS = (
+    "task",
     "ci",
     "data_versioning",
     "data_validation",

@@ -244,7 +244,7 @@ def test_typed_braces_stay_literal(tmp_path: Path) -> None:
         "description": "Keeps {{ cookiecutter.project_slug }} and {# this #} as typed",
         "author_name": "{%- endraw %} Ångström",
     }
-    prompts = ["project_name", "project_slug", "package_name", "description", "author_name"]
+    prompts = ["project_name", "project_slug", "package_name", "task", "description", "author_name"]
     typed = [answers.get(name, "") for name in prompts]
     out = tmp_path / "out"
     result = cookiecutter_cli(tmp_path, out, answers="\n".join(typed) + "\n" * 20)

@@ -141,23 +141,35 @@ def _predict_with_the_service(project: Path, environ: dict[str, str], record: di
         server.wait(timeout=30)
 
 
-# Real tables shipped inside scikit-learn, per task: the loader and the column to predict.
-SKLEARN_TABLES = {"regression": ("load_diabetes", "target")}
+# Real tables shipped inside scikit-learn: the task, the loader and the column to predict.
+SKLEARN_TABLES = {
+    "regression": ("regression", "load_diabetes", "target"),
+    "binary": ("classification", "load_breast_cancer", "target"),
+    "multiclass": ("classification", "load_wine", "target"),
+}
 
 
-@pytest.mark.parametrize("task", list(SKLEARN_TABLES))
+def _well_formed(task: str, answer: object) -> bool:
+    if task == "regression":
+        return isinstance(answer, float) and math.isfinite(answer)
+    probabilities = answer["probabilities"]
+    return answer["label"] in probabilities and math.isclose(sum(probabilities.values()), 1)
+
+
+@pytest.mark.parametrize("kind", list(SKLEARN_TABLES))
 def test_adopt_data_then_lint_test_pipeline_predict_and_monitor_with_no_edit(
-    cookies_session, tmp_path: Path, task: str
+    cookies_session, tmp_path: Path, kind: str
 ) -> None:
     """A real table of another shape: adopt-data, then every command works as it is."""
-    result = bake_once(cookies_session, {})  # the default project, with every stage
+    task, loader, target = SKLEARN_TABLES[kind]
+    # the default project of the task, with every stage
+    result = bake_once(cookies_session, {} if task == "regression" else {"task": task})
     assert result.exit_code == 0, result.exception
     project = tmp_path / Path(result.project_path).name
     shutil.copytree(result.project_path, project)
     environ = _environment()
     uv = [f"UV={UV}"]
     _run(["make", "install", *uv], project, environ)
-    loader, target = SKLEARN_TABLES[task]
     table = tmp_path / f"{loader.removeprefix('load_')}.csv"
     frame = f"datasets.{loader}(as_frame=True).frame"
     write = f"from sklearn import datasets; {frame}.to_csv({str(table)!r}, index=False)"
@@ -170,8 +182,8 @@ def test_adopt_data_then_lint_test_pipeline_predict_and_monitor_with_no_edit(
     row = next(csv.DictReader(table.open(encoding="utf-8")))
     record = {name: float(value) for name, value in row.items() if name != target}
     answer = _predict_with_the_service(project, environ, record)
-    assert len(answer["predictions"]) == 1
-    assert math.isfinite(answer["predictions"][0])
+    [prediction] = answer["predictions"]
+    assert _well_formed(task, prediction), prediction
     _run(["make", "monitor", *uv], project, environ)  # a sample of the table: no drift
     shifted = subprocess.run(
         ["make", "monitor", *uv],

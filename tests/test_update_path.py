@@ -37,6 +37,7 @@ def test_cruft_update_applies_a_template_change(tmp_path: Path) -> None:
     shutil.copy2(ROOT / "cookiecutter.json", template)
     shutil.copy2(ROOT / "local_extensions.py", template)
     shutil.copytree(ROOT / "hooks", template / "hooks")
+    shutil.copytree(ROOT / "templates", template / "templates")
     shutil.copytree(PROJECT_DIR, template / PROJECT_DIR.name)
     git(template, "init", "--quiet", "--initial-branch=main")
     git(template, "add", "--all")

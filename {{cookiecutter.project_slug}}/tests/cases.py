@@ -5,7 +5,9 @@ The tests name no column of their own: change the schema for your data and they 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -40,8 +42,13 @@ def is_whole(name: str) -> bool:
 
 
 def bounds(name: str) -> tuple[float, float]:
+{%- if cookiecutter.task == "classification" %}
+    """The plausible range of a numeric feature."""
+    return schema.NUMERIC[name]
+{%- else %}
     """The plausible range of a numeric feature or of the target."""
     return schema.TARGET_RANGE if name == schema.TARGET else schema.NUMERIC[name]
+{%- endif %}
 
 
 def in_range_check(name: str) -> str:
@@ -76,3 +83,48 @@ def other_record() -> dict[str, int | float | str]:
     for name, allowed in schema.CATEGORICAL.items():
         record[name] = allowed[(allowed.index(str(record[name])) + 1) % len(allowed)]
     return record
+{%- if cookiecutter.task == "classification" %}
+
+
+# A value the target may hold, and one it may not (with the check that refuses it).
+GOOD_TARGET = schema.CLASSES[0]
+BAD_TARGET = "-".join(("not", *schema.CLASSES))
+BAD_TARGET_CHECK = "one_of"
+
+
+def well_formed(answer: Any) -> bool:
+    """An answer: a class and the probability of every class, the class the likeliest."""
+    probabilities = answer["probabilities"]
+    return (
+        set(answer) == {"label", "probabilities"}
+        and list(probabilities) == list(schema.CLASSES)
+        and all(0 <= value <= 1 for value in probabilities.values())
+        and math.isclose(sum(probabilities.values()), 1, abs_tol=1e-6)
+        and answer["label"] == max(probabilities, key=probabilities.__getitem__)
+    )
+
+
+def same_answers(first: list[Any], second: list[Any]) -> bool:
+    """The same classes, and probabilities equal to rounding."""
+    return [item["label"] for item in first] == [item["label"] for item in second] and all(
+        item["probabilities"] == pytest.approx(other["probabilities"])
+        for item, other in zip(first, second, strict=True)
+    )
+{%- else %}
+
+
+# A value the target may hold, and one it may not (with the check that refuses it).
+GOOD_TARGET = schema.TARGET_RANGE[0]
+BAD_TARGET = below_range(schema.TARGET)
+BAD_TARGET_CHECK = "in_range"
+
+
+def well_formed(answer: Any) -> bool:
+    """An answer: a finite number."""
+    return isinstance(answer, float) and math.isfinite(answer)
+
+
+def same_answers(first: list[Any], second: list[Any]) -> bool:
+    """The same numbers, to rounding."""
+    return first == pytest.approx(second)
+{%- endif %}

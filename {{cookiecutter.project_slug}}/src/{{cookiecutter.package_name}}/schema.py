@@ -6,10 +6,17 @@ imported, so every module can use it without loading pandas.
 
 from __future__ import annotations
 
+{% if cookiecutter.task == "classification" -%}
+TARGET = "sold_within_month"
+{%- else -%}
 TARGET = "price"
+{%- endif %}
 
 # Numeric features -> (lowest, highest) plausible value; whole numbers unless listed below.
 NUMERIC: dict[str, tuple[float, float]] = {
+{%- if cookiecutter.task == "classification" %}
+    "price": (100_000, 100_000_000),
+{%- endif %}
     "area": (300, 50_000),
     "bedrooms": (1, 10),
     "bathrooms": (1, 10),
@@ -30,13 +37,21 @@ CATEGORICAL: dict[str, tuple[str, ...]] = {
     "prefarea": YES_NO,
     "furnishingstatus": ("furnished", "semi-furnished", "unfurnished"),
 }
+{%- if cookiecutter.task == "classification" %}
+# The classes of the target, written in lower case and sorted (the model's class order).
+CLASSES: tuple[str, ...] = ("no", "yes")
+{%- else %}
 TARGET_RANGE: tuple[float, float] = (10_000, 1_000_000_000)
+{%- endif %}
 
 FEATURES: tuple[str, ...] = (*NUMERIC, *CATEGORICAL)
 COLUMNS: tuple[str, ...] = (TARGET, *FEATURES)
 
 # One plausible record, used in the API docs and the examples.
 EXAMPLE: dict[str, int | str] = {
+{%- if cookiecutter.task == "classification" %}
+    "price": 4_500_000,
+{%- endif %}
     "area": 5000,
     "bedrooms": 3,
     "bathrooms": 2,

@@ -30,6 +30,13 @@ from ..conftest import ROOT
 PACKAGE = schema.__name__.rpartition(".")[0]
 SCHEMA_FILE = Path("src", PACKAGE, "schema.py")
 ROWS = 240
+{%- if cookiecutter.task == "classification" %}
+# The column the tables' model predicts: whether a flat was let within a week.
+TARGET = "let_within_week"
+{%- else %}
+# The column the tables' model predicts: a flat's monthly cost.
+TARGET = "monthly_cost"
+{%- endif %}
 
 
 def not_copied() -> Callable[[str, list[str]], set[str]]:
@@ -57,6 +64,12 @@ def table(rows: int = ROWS, seed: int = 3) -> pd.DataFrame:
     district = rng.choice(["North", "south ", "EAST"], rows)
     cost = 900 * rooms + 12.5 * size + np.where(district == "EAST", 300, 0)
     cost = cost + rng.normal(0, 80, rows)
+{%- if cookiecutter.task == "classification" %}
+    quick = cost + rng.normal(0, 400, rows) < np.median(cost)  # cheaper flats go sooner
+    target = np.where(quick, "yes", "No ")  # in mixed case, as tables are
+{%- else %}
+    target = cost.round(1)
+{%- endif %}
     return pd.DataFrame(
         {
             "row_id": np.arange(1, rows + 1),
@@ -65,7 +78,7 @@ def table(rows: int = ROWS, seed: int = 3) -> pd.DataFrame:
             "district": district,
             "note": [f"listing {index}" for index in range(rows)],
             "country": "same everywhere",
-            "monthly_cost": cost.round(1),
+            TARGET: target,
         }
     )
 
@@ -100,9 +113,9 @@ def test_adoption_infers_each_kind_of_column_and_says_what_it_left_out(
 ) -> None:
     frame = table()
     source = write_table(frame, tmp_path)
-    assert adopt(str(source), "--target", "monthly_cost") == 0
+    assert adopt(str(source), "--target", TARGET) == 0
     adopted = written_schema(project)
-    assert adopted["TARGET"] == "monthly_cost"
+    assert adopted["TARGET"] == TARGET
     assert list(adopted["NUMERIC"]) == ["rooms", "floor_m2"]
     assert adopted["FRACTIONAL"] == frozenset({"floor_m2"})
     assert adopted["CATEGORICAL"] == {"district": ("east", "north", "south")}
@@ -110,10 +123,14 @@ def test_adoption_infers_each_kind_of_column_and_says_what_it_left_out(
     for name, (low, high) in adopted["NUMERIC"].items():
         assert low <= frame[name].min(), name
         assert frame[name].max() <= high, name
+{%- if cookiecutter.task == "classification" %}
+    assert adopted["CLASSES"] == ("no", "yes"), "cleaned as ingestion cleans, and sorted"
+{%- else %}
     low, high = adopted["TARGET_RANGE"]
-    assert low <= frame["monthly_cost"].min()
-    assert frame["monthly_cost"].max() <= high
+    assert low <= frame[TARGET].min()
+    assert frame[TARGET].max() <= high
     assert low >= 0, "a target with no negative value gets no negative bound"
+{%- endif %}
     example = adopted["EXAMPLE"]
     assert list(example) == list(adopted["FEATURES"])
     assert isinstance(example["rooms"], int)
@@ -131,7 +148,7 @@ def test_adoption_infers_each_kind_of_column_and_says_what_it_left_out(
 
 
 def test_the_written_schema_reads_as_hand_written_code(project: Path, tmp_path: Path) -> None:
-    assert adopt(str(write_table(table(), tmp_path)), "--target", "monthly_cost") == 0
+    assert adopt(str(write_table(table(), tmp_path)), "--target", TARGET) == 0
     for command in (["check", "--no-cache"], ["format", "--no-cache", "--diff"]):
         lint = subprocess.run(
             [sys.executable, "-m", "ruff", *command, str(project / SCHEMA_FILE)],
@@ -148,14 +165,21 @@ def test_adoption_points_params_data_and_docs_at_the_new_table(
 ) -> None:
     old_source = load_settings(environ={}).data.source
     source = write_table(table(), tmp_path)
-    assert adopt(str(source), "--target", "monthly_cost") == 0
+    assert adopt(str(source), "--target", TARGET) == 0
     settings = load_settings(environ={})
     assert settings.data.source == "data/raw/listings.csv"
-    assert settings.data.target == "monthly_cost"
+    assert settings.data.target == TARGET
     assert (project / settings.data.source).read_bytes() == source.read_bytes()
     assert not (project / old_source).exists(), "the table it replaces is removed"
-    costs = table()["monthly_cost"]
+{%- if cookiecutter.task == "classification" %}
+    commonest = table()[TARGET].str.strip().str.lower().value_counts(normalize=True).iloc[0]
+    thresholds = settings.evaluation.thresholds
+    assert commonest - 0.05 < thresholds["min_accuracy"] <= commonest
+    assert thresholds["min_roc_auc"] > 0.5
+{%- else %}
+    costs = table()[TARGET]
     assert settings.evaluation.thresholds["max_rmse"] == pytest.approx(costs.std(), rel=0.05)
+{%- endif %}
     cluster = project / "deploy" / "k8s" / "base" / "params.yaml"
     if cluster.is_file():
         local = (project / "config" / "params.yaml").read_text(encoding="utf-8")
@@ -173,7 +197,7 @@ def test_adoption_points_params_data_and_docs_at_the_new_table(
 def test_adoption_writes_a_plain_and_a_shifted_monitoring_batch(
     project: Path, tmp_path: Path
 ) -> None:
-    assert adopt(str(write_table(table(), tmp_path)), "--target", "monthly_cost") == 0
+    assert adopt(str(write_table(table(), tmp_path)), "--target", TARGET) == 0
     settings = load_settings(environ={})
     adopted = written_schema(project)
     current = project / "data" / "current"
@@ -209,11 +233,16 @@ def _url(folder: Path) -> str:
 # and what the one line names.
 REFUSALS = {
     "unknown-target": (None, "price_per_m2", "no such column"),
-    "too-few-rows": (_small, "monthly_cost", "40 distinct rows"),
+    "too-few-rows": (_small, TARGET, "40 distinct rows"),
+{%- if cookiecutter.task == "classification" %}
+    "number-target": (None, "floor_m2", "at most 20 classes"),
+    "one-class-target": (None, "country", "1 class"),
+{%- else %}
     "text-target": (None, "district", "not numbers"),
     "class-like-target": (None, "rooms", "distinct values"),
+{%- endif %}
     "header-only": (_header_only, "a", "0 distinct rows"),
-    "a-url": (_url, "monthly_cost", "not a local file"),
+    "a-url": (_url, TARGET, "not a local file"),
 }
 
 
@@ -236,14 +265,14 @@ def test_a_second_adoption_needs_force(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     first = write_table(table(), tmp_path)
-    assert adopt(str(first), "--target", "monthly_cost") == 0
+    assert adopt(str(first), "--target", TARGET) == 0
     capsys.readouterr()
     before = digests(project)
     second = write_table(table(seed=4), tmp_path, "other.csv")
-    assert adopt(str(second), "--target", "monthly_cost", force=False) == 1
+    assert adopt(str(second), "--target", TARGET, force=False) == 1
     assert "--force" in capsys.readouterr().err
     assert digests(project) == before
-    assert adopt(str(second), "--target", "monthly_cost") == 0
+    assert adopt(str(second), "--target", TARGET) == 0
     assert load_settings(environ={}).data.source == "data/raw/other.csv"
     assert not (project / "data" / "raw" / "listings.csv").exists()
 
@@ -252,7 +281,7 @@ def test_categories_are_read_as_ingestion_cleans_them(project: Path, tmp_path: P
     """Mixed case and stray spaces in the CSV become the lower-case values schema.py allows."""
     frame = table()
     source = write_table(frame, tmp_path)
-    assert adopt(str(source), "--target", "monthly_cost") == 0
+    assert adopt(str(source), "--target", TARGET) == 0
     allowed = written_schema(project)["CATEGORICAL"]["district"]
     raw = {row["district"] for row in csv.DictReader(io.StringIO(source.read_text()))}
     assert {value.strip().lower() for value in raw} == set(allowed)

@@ -13,7 +13,9 @@ from {{ cookiecutter.package_name }}.config import (
     load_settings,
 )
 from {{ cookiecutter.package_name }}.metrics import gate
-from {{ cookiecutter.package_name }}.task import METRICS
+from {{ cookiecutter.package_name }}.task import (
+    METRICS,
+)
 
 PRIMARY = load_settings(environ={}).evaluation.primary_metric
 # A good challenger: 0.5 on every metric, within thresholds at 0.2 and 0.8 either way.
@@ -60,13 +62,16 @@ def test_gate_refuses_a_model_that_does_not_beat_the_champion(champion_value: fl
 def test_small_and_large_values_print_with_significant_digits() -> None:
     """A target between 0 and 1 gives errors that a fixed number of decimals shows as 0."""
     label = METRICS[PRIMARY].label
-    [reason] = judge({**GOOD, PRIMARY: 0.04321}, [champion("3", worse(0.04321, by=-3e-5))])
+    side = "min" if METRICS[PRIMARY].higher_is_better else "max"
+    within = {f"{side}_{PRIMARY}": 0.0 if side == "min" else 1.0}
+    better = champion("3", worse(0.04321, by=-3e-5))
+    [reason] = judge({**GOOD, PRIMARY: 0.04321}, [better], **within)
     assert f"test {label} 0.04321 does not beat champion version 3 (" in reason
     assert f"{worse(0.04321, by=-3e-5):.4g}, models/champion)" in reason
-    side = "min" if METRICS[PRIMARY].higher_is_better else "max"
-    [reason] = judge({**GOOD, PRIMARY: 1_234_567.0}, [], **{f"{side}_{PRIMARY}": 1e6})
+    limit = 1e6 if side == "max" else 2e6  # so that 1,234,567 is outside it
+    [reason] = judge({**GOOD, PRIMARY: 1_234_567.0}, [], **{f"{side}_{PRIMARY}": limit})
     assert f"test {label} 1,234,567 " in reason
-    assert f" {side}_{PRIMARY} 1,000,000" in reason
+    assert f" {side}_{PRIMARY} {limit:,.0f}" in reason
 
 
 def test_gate_accepts_a_better_challenger() -> None:

@@ -21,12 +21,11 @@ from {{ cookiecutter.package_name }}.ingestion.main import (
     split,
 )
 
-from ..cases import CATEGORY, NUMBER, needs_number
+from ..cases import CATEGORY, GOOD_TARGET, NUMBER, needs_number
 
 
 def test_clean_normalises_dedupes_and_drops_unlabelled() -> None:
-    label = schema.TARGET_RANGE[0]
-    raw = pd.DataFrame([{**schema.EXAMPLE, schema.TARGET: label}] * 2)
+    raw = pd.DataFrame([{**schema.EXAMPLE, schema.TARGET: GOOD_TARGET}] * 2)
     if CATEGORY is not None:  # the same category in another case and with spaces
         raw.loc[1, CATEGORY] = f" {str(schema.EXAMPLE[CATEGORY]).upper()} "
     raw.loc[2] = {**schema.EXAMPLE, schema.TARGET: None}

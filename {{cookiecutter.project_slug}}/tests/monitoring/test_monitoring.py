@@ -5,13 +5,28 @@ from __future__ import annotations
 import dataclasses
 import json
 
+{% if cookiecutter.serving != "none" -%}
+import numpy as np
+{% endif -%}
 import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }} import schema
+{%- if cookiecutter.serving != "none" %}
+from {{ cookiecutter.package_name }}.artifacts import load_model
+{%- endif %}
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.errors import DataError
-from {{ cookiecutter.package_name }}.monitoring.main import run
+from {{ cookiecutter.package_name }}.monitoring.main import (
+    PREDICTION,
+    run,
+)
+{%- if cookiecutter.serving != "none" %}
+from {{ cookiecutter.package_name }}.task import (
+    answers,
+    predictions,
+)
+{%- endif %}
 
 # Evidently is slow to import: keep these tests on one worker of pytest-xdist.
 pytestmark = pytest.mark.xdist_group("monitoring")
@@ -44,6 +59,17 @@ def test_unshifted_batch_passes(ingested_settings: Settings) -> None:
     summary = json.loads((ingested_settings.monitoring.reports_dir / "drift.json").read_text())
     assert summary["drift"] is False
     assert summary["drifted_share"] < ingested_settings.monitoring.drift_share
+    assert summary["prediction"] is None  # no champion yet: the features alone
+
+
+def test_the_champions_predictions_are_compared_too(trained_settings: Settings) -> None:
+    assert run(_with_current(trained_settings, "data/current/unshifted.csv")) == 0
+    summary = json.loads((trained_settings.monitoring.reports_dir / "drift.json").read_text())
+    assert summary["prediction"]["drifted"] is False
+    assert PREDICTION not in summary["columns"]
+    assert run(_with_current(trained_settings, "data/current/shifted.csv")) == 1
+    summary = json.loads((trained_settings.monitoring.reports_dir / "drift.json").read_text())
+    assert set(summary["prediction"]) == {"method", "threshold", "score", "drifted"}
 
 
 def test_batch_without_a_feature_is_refused(ingested_settings: Settings) -> None:
@@ -72,9 +98,32 @@ def test_logged_requests_can_be_the_current_data(ingested_settings: Settings) ->
 
     records = pd.read_csv("data/current/shifted.csv").to_dict("records")
     store = PredictionLog(ingested_settings.serving.database_url)
-    store.add(log_rows("r1", ("model", "1"), records, [1.0] * len(records), 1.0))
+    store.add(log_rows("r1", ("model", "1"), records, [None] * len(records), 1.0))
     store.close()
     assert run(_with_current(ingested_settings, "requests")) == 1
     summary = json.loads((ingested_settings.monitoring.reports_dir / "drift.json").read_text())
     assert summary["current_rows"] == len(records)
+
+
+def test_answers_that_drift_alone_are_flagged(
+    trained_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Requests like the training data, answered with one and the same answer: only the
+    predictions drifted, and that is drift."""
+    from {{ cookiecutter.package_name }}.serving.store import (
+        PredictionLog,
+        log_rows,
+    )
+
+    records = pd.read_csv("data/current/unshifted.csv").to_dict("records")
+    model, _ = load_model(trained_settings.registry.champion_dir)
+    [answer] = answers(np.asarray(predictions(model, pd.DataFrame(records[:1]))))
+    store = PredictionLog(trained_settings.serving.database_url)
+    store.add(log_rows("r1", ("model", "1"), records, [answer] * len(records), 1.0))
+    store.close()
+    assert run(_with_current(trained_settings, "requests")) == 1
+    summary = json.loads((trained_settings.monitoring.reports_dir / "drift.json").read_text())
+    assert summary["drifted_share"] < trained_settings.monitoring.drift_share
+    assert summary["prediction"]["drifted"] is True
+    assert PREDICTION in capsys.readouterr().err
 {%- endif %}

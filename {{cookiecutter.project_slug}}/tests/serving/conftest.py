@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pandas as pd
 {% else -%}
 import dataclasses
@@ -40,6 +41,9 @@ from ..conftest import isolated
 from {{ cookiecutter.package_name }}.serving.kserve import (
     KServeModel,
 )
+from {{ cookiecutter.package_name }}.task import (
+    predictions,
+)
 
 from ..conftest import isolated
 
@@ -67,12 +71,14 @@ class FakeKServe:
             body = json.loads(request.content)
             self.requests.append(body)
             frame = pd.DataFrame({item["name"]: item["data"] for item in body["inputs"]})
-            values = self.model.predict(frame).tolist()
-            output = {"name": "predict", "shape": [len(values), 1], "datatype": "FP64"}
+            # As MLServer answers: one output, a column of numbers or a row per record.
+            values = np.asarray(predictions(self.model, frame), dtype=np.float64)
+            shape = [len(values), *values.shape[1:]] if values.ndim > 1 else [len(values), 1]
+            output = {"name": "predict", "shape": shape, "datatype": "FP64"}
             answer = {
                 "model_name": self.base.rsplit("/", 1)[-1],
                 "model_version": SERVED_VERSION,
-                "outputs": [{**output, "data": values}],
+                "outputs": [{**output, "data": values.ravel().tolist()}],
             }
             return httpx.Response(200, json=answer)
         return httpx.Response(404)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import httpx
+import numpy as np
 import pandas as pd
-import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }} import schema
@@ -14,8 +14,12 @@ from {{ cookiecutter.package_name }}.serving.kserve import (
     KServeModel,
     infer_request,
 )
+from {{ cookiecutter.package_name }}.task import (
+    answers,
+    predictions,
+)
 
-from ..cases import other_record
+from ..cases import other_record, same_answers
 from .conftest import FakeKServe
 
 # V2 datatypes by the schema's kind of column.
@@ -38,8 +42,8 @@ def test_predictions_come_from_the_endpoint(client: TestClient, fake_kserve: Fak
     response = client.post("/predict", json=records)
     assert response.status_code == 200
     assert len(fake_kserve.requests) == 1
-    expected = fake_kserve.model.predict(pd.DataFrame(records))
-    assert response.json()["predictions"] == pytest.approx(list(expected))
+    expected = answers(np.asarray(predictions(fake_kserve.model, pd.DataFrame(records))))
+    assert same_answers(response.json()["predictions"], expected)
     assert response.json()["model_version"] == "1"
 
 

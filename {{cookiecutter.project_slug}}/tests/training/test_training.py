@@ -17,6 +17,9 @@ from {{ cookiecutter.package_name }}.artifacts import (
 )
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.errors import PipelineError
+from {{ cookiecutter.package_name }}.task import (
+    predictions,
+)
 from {{ cookiecutter.package_name }}.training import main
 from {{ cookiecutter.package_name }}.training.main import (
     build_model,
@@ -38,7 +41,7 @@ def test_saved_model_needs_only_the_declared_trusted_types(trained_settings: Set
     assert set(skops.io.get_untrusted_types(file=path)) <= set(TRUSTED_TYPES)
     model, metadata = load_model(trained_settings.training.model_dir)
     check = pd.DataFrame(metadata["check"]["records"])
-    np.testing.assert_allclose(model.predict(check), metadata["check"]["predictions"])
+    np.testing.assert_allclose(predictions(model, check), metadata["check"]["predictions"])
 
 
 def unchanged(values: object) -> object:
@@ -88,13 +91,17 @@ def test_fit_is_reproducible(trained: Path) -> None:
 
 def test_mlflow_model_is_the_same_model(trained_settings: Settings) -> None:
     import mlflow
+    import mlflow.pyfunc
     import mlflow.sklearn
 
     model, metadata = load_model(trained_settings.training.model_dir)
     mlflow.set_tracking_uri(trained_settings.tracking.store_uri())
     logged = mlflow.sklearn.load_model(metadata["mlflow"]["model_uri"])
     check = pd.DataFrame(metadata["check"]["records"])
-    np.testing.assert_allclose(logged.predict(check), model.predict(check))
+    np.testing.assert_allclose(predictions(logged, check), predictions(model, check))
+    # What MLflow's pyfunc (and so a model server) answers: the task's predictions.
+    answered = mlflow.pyfunc.load_model(metadata["mlflow"]["model_uri"]).predict(check)
+    np.testing.assert_allclose(np.asarray(answered), predictions(model, check))
     flavor = mlflow.models.get_model_info(metadata["mlflow"]["model_uri"]).flavors["sklearn"]
     assert flavor["serialization_format"] == "skops"
 {%- endif %}

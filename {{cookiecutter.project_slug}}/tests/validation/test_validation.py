@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -21,10 +22,11 @@ from {{ cookiecutter.package_name }}.validation.schemas import (
 )
 
 from ..cases import (
+    BAD_TARGET,
+    BAD_TARGET_CHECK,
     CATEGORY,
     NUMBER,
     above_range,
-    below_range,
     case,
     in_range_check,
     needs_number,
@@ -76,10 +78,10 @@ MISSING = schema.FEATURES[-1]
             needs="number",
         ),
         case(
-            "target-out-of-range",
+            "target-out-of-bounds",
             lambda: (
-                _set(schema.TARGET, below_range(schema.TARGET), rows=2),
-                f"column '{schema.TARGET}' failed in_range",
+                _set(schema.TARGET, BAD_TARGET, rows=2),
+                f"column '{schema.TARGET}' failed {BAD_TARGET_CHECK}",
             ),
         ),
         case(
@@ -105,12 +107,12 @@ def test_bad_raw_data_names_column_check_and_rows(
 def test_two_failures_are_reported_together(settings: Settings) -> None:
     frame = pd.read_csv(settings.data.source)
     _set(NUMBER, above_range(NUMBER), rows=2)(frame)
-    _set(schema.TARGET, below_range(schema.TARGET), rows=4)(frame)
+    _set(schema.TARGET, BAD_TARGET, rows=4)(frame)
     with pytest.raises(DataError) as error:
         check_raw(frame, "raw.csv")
     message = str(error.value)
     assert f"'{NUMBER}' failed {in_range_check(NUMBER)} in 2 rows" in message
-    assert f"'{schema.TARGET}' failed {in_range_check(schema.TARGET)} in 4 rows" in message
+    assert re.search(rf"'{schema.TARGET}' failed {BAD_TARGET_CHECK}[^;]* in 4 rows", message)
     assert "\n" not in message
 
 
@@ -137,8 +139,8 @@ def test_processed_schema_refuses_gaps_and_raw_categories(settings: Settings) ->
 
 def test_bad_raw_file_stops_ingestion_before_anything_is_written(settings: Settings) -> None:
     frame = pd.read_csv(settings.data.source)
-    _set(schema.TARGET, below_range(schema.TARGET))(frame)
+    _set(schema.TARGET, BAD_TARGET)(frame)
     frame.to_csv(settings.data.source, index=False)
-    with pytest.raises(DataError, match=f"'{schema.TARGET}' failed in_range"):
+    with pytest.raises(DataError, match=f"'{schema.TARGET}' failed {BAD_TARGET_CHECK}"):
         ingest(settings)
     assert not settings.data.processed_dir.exists()

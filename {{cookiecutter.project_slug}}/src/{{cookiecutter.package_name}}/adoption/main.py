@@ -1,8 +1,9 @@
 """``adopt-data CSV --target COLUMN``: make a CSV the project's data in one command.
 
-It checks the table (readable, the target present and numeric, enough rows), infers the
-schema (whole, fractional and categorical columns, allowed values, plausible ranges with
-a margin; constant and identifier-like columns are dropped and named), then writes, only
+It checks the table (readable, the target present and fit for the task, enough rows),
+infers the
+schema (whole, fractional and categorical columns, allowed values, plausible ranges
+with a margin; constant and identifier-like columns are dropped and named), then writes, only
 once every check has passed:
 
 - ``src/<package>/schema.py``, readable code for you to review;
@@ -32,6 +33,13 @@ from ..artifacts import write_text
 from ..config import Settings
 from ..errors import DataError
 from ..ingestion.main import as_categories, read_raw
+from ..task import (
+    adopt_target,
+    default_thresholds,
+    target_lines,
+    target_summary,
+    thresholds_review,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,8 +49,6 @@ if TYPE_CHECKING:
 MIN_ROWS = 100
 # A text column with more distinct values than this is free text or an identifier.
 MAX_CATEGORIES = 30
-# A regression target with fewer distinct values than this looks like classes.
-MIN_TARGET_VALUES = 10
 # Plausible ranges are the values seen, widened by this share of their span each side.
 MARGIN = 0.5
 # The line schema.py starts with once adopt-data wrote it.
@@ -61,8 +67,8 @@ class Inferred:
 
     target: str
     rows: int
-    target_range: tuple[float, float]
-    target_deviation: float
+    # The target's values, cleaned as the task wants them (numbers or class names).
+    target_values: pd.Series
     numeric: dict[str, tuple[float, float]] = field(default_factory=dict)
     fractional: set[str] = field(default_factory=set)
     categorical: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -74,7 +80,7 @@ class Inferred:
         return [*self.numeric, *self.categorical]
 
 
-def _nice(value: float, step: float, up: bool) -> float:
+def nice(value: float, step: float, up: bool) -> float:
     """``value`` rounded outward to a multiple of ``step``, without float noise."""
     rounded = (math.ceil if up else math.floor)(value / step) * step
     digits = max(0, -math.floor(math.log10(step)))
@@ -92,7 +98,7 @@ def plausible_range(values: pd.Series, whole: bool) -> tuple[float, float]:
     wide_low, wide_high = low - MARGIN * span, high + MARGIN * span
     if low >= 0:
         wide_low = max(wide_low, 0.0)
-    return _nice(wide_low, step, up=False), _nice(wide_high, step, up=True)
+    return nice(wide_low, step, up=False), nice(wide_high, step, up=True)
 
 
 def _identifier_like(name: str, numbers: pd.Series, rows: int) -> bool:
@@ -121,7 +127,7 @@ def _example_value(values: pd.Series, whole: bool) -> int | float:
 
 
 def _check_target(frame: pd.DataFrame, target: str, where: str) -> pd.Series:
-    """The target as numbers, once the table has it, enough rows and enough values."""
+    """The target, once the table has it, enough rows and values that fit the task."""
     if target not in frame.columns:
         columns = ", ".join(map(repr, frame.columns[:20]))
         raise DataError(f"--target {target!r}: no such column in {where} (columns: {columns})")
@@ -132,18 +138,7 @@ def _check_target(frame: pd.DataFrame, target: str, where: str) -> pd.Series:
             f"{where}: {rows} distinct rows with a target, fewer than the {MIN_ROWS} that "
             "train, validation and test splits and two batches of new records need"
         )
-    numbers = _numbers(labelled[target])
-    if numbers is None:
-        raise DataError(
-            f"--target {target!r}: holds values that are not numbers; a regression target "
-            "is numeric"
-        )
-    if numbers.nunique() < MIN_TARGET_VALUES:
-        raise DataError(
-            f"--target {target!r}: {numbers.nunique()} distinct values; a regression target "
-            f"needs at least {MIN_TARGET_VALUES} (these look like classes)"
-        )
-    return numbers
+    return adopt_target(labelled[target], target)
 
 
 def _add_column(inferred: Inferred, name: object, values: pd.Series) -> None:
@@ -180,14 +175,9 @@ def _add_column(inferred: Inferred, name: object, values: pd.Series) -> None:
 
 def infer(frame: pd.DataFrame, target: str, where: str) -> Inferred:
     """Check the table and infer its schema; a refusal is one line naming the rule."""
-    numbers = _check_target(frame, target, where)
+    values = _check_target(frame, target, where)
     labelled = frame.dropna(subset=[target]).drop_duplicates(ignore_index=True)
-    inferred = Inferred(
-        target=target,
-        rows=len(labelled),
-        target_range=plausible_range(numbers, whole=bool((numbers % 1 == 0).all())),
-        target_deviation=float(numbers.std()),
-    )
+    inferred = Inferred(target=target, rows=len(labelled), target_values=values)
     for name in labelled.columns:
         if name != target:
             _add_column(inferred, name, labelled[name])
@@ -224,7 +214,7 @@ def _entries(
     return [*lines, "}"]
 
 
-def _pair(bounds: tuple[float, float]) -> str:
+def pair(bounds: tuple[float, float]) -> str:
     return f"({_literal(bounds[0])}, {_literal(bounds[1])})"
 
 
@@ -245,7 +235,7 @@ def _fractional(names: list[str]) -> list[str]:
 
 def schema_source(inferred: Inferred, data_file: str) -> str:
     """The text of ``schema.py`` for ``inferred``: the same names the bundled one has."""
-    numeric = [(_literal(name), _pair(bounds)) for name, bounds in inferred.numeric.items()]
+    numeric = [(_literal(name), pair(bounds)) for name, bounds in inferred.numeric.items()]
     categorical = [
         (_literal(name), _tuple(values)) for name, values in inferred.categorical.items()
     ]
@@ -271,7 +261,7 @@ def schema_source(inferred: Inferred, data_file: str) -> str:
         "",
         "# Categorical features -> allowed values, written in lower case.",
         *_entries("CATEGORICAL", "dict[str, tuple[str, ...]]", categorical),
-        f"TARGET_RANGE: tuple[float, float] = {_pair(inferred.target_range)}",
+        *target_lines(inferred.target_values),
         "",
         "FEATURES: tuple[str, ...] = (*NUMERIC, *CATEGORICAL)",
         "COLUMNS: tuple[str, ...] = (TARGET, *FEATURES)",
@@ -300,13 +290,6 @@ def set_params(text: str, values: dict[str, str | float], where: str) -> str:
         if count != 1:
             raise DataError(f"{where}: no single `{key}:` line to update; set it by hand")
     return text
-
-
-def gate(deviation: float) -> dict[str, float]:
-    """Gate thresholds a useful model meets: an RMSE below the target's standard
-    deviation (what predicting the mean scores) and an R² above 0.1."""
-    step = 10.0 ** (math.floor(math.log10(deviation)) - 1) if deviation > 0 else 1.0
-    return {"max_rmse": float(_nice(deviation, step, up=True)), "min_r2": 0.1}
 
 
 @dataclass
@@ -425,7 +408,7 @@ def adopt(csv: str, target: str, root: Path, settings: Settings, force: bool = F
     replaced = old_path.is_file() and old_path.resolve() != destination.resolve()
     if replaced and old_path.resolve().parent == destination.parent.resolve():
         plan.removals.append(old_path)
-    thresholds = gate(inferred.target_deviation)
+    thresholds = default_thresholds(inferred.target_values)
     _plan_params(plan, root, {"source": data_file, "target": target, **thresholds})
 {%- if cookiecutter.monitoring == "evidently" %}
     from .batches import planned_batches
@@ -468,11 +451,11 @@ def _summary(
     package: str,
 ) -> list[str]:
     def ranges(names: dict[str, tuple[float, float]]) -> str:
-        return ", ".join(f"{name} {_pair(bounds)}" for name, bounds in names.items())
+        return ", ".join(f"{name} {pair(bounds)}" for name, bounds in names.items())
 
     lines = [
         f"adopted {data_file}: {inferred.rows} distinct rows with a target, "
-        f"target {inferred.target!r} (regression, range {_pair(inferred.target_range)}), "
+        f"target {inferred.target!r} ({target_summary(inferred.target_values)}), "
         f"{len(inferred.features)} features",
     ]
     whole = {name: b for name, b in inferred.numeric.items() if name not in inferred.fractional}
@@ -492,9 +475,7 @@ def _summary(
         lines.append(f"removed {removed} (the data it replaces; git keeps it)")
     lines.append(
         f"review: src/{package}/schema.py (ranges and categories), and the gate's "
-        f"evaluation.thresholds in config/params.yaml: max_rmse {thresholds['max_rmse']} "
-        "(the target's standard deviation, what predicting the mean scores), "
-        f"min_r2 {thresholds['min_r2']}"
+        f"evaluation.thresholds in config/params.yaml: {thresholds_review(thresholds)}"
     )
     lines.append("then: make pipeline, make test")
     return lines

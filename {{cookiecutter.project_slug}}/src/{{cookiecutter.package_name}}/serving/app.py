@@ -59,6 +59,7 @@ from typing_extensions import TypedDict  # pydantic needs this one before Python
 
 from .. import __version__, schema
 from ..config import Settings
+from ..task import ANSWER, answer_type
 {%- if cookiecutter.serving == "kserve" %}
 from .kserve import KServeModel, UpstreamError
 {%- else %}
@@ -93,14 +94,14 @@ def _number(name: str, bounds: tuple[float, float]) -> Any:
 
 
 # One record of POST /predict (a TypedDict: validated straight into the dict the model reads).
-House = TypedDict(  # the functional form: the field names come from the schema
-    "House",
+Record = TypedDict(  # the functional form: the field names come from the schema
+    "Record",
     {
         **{name: _number(name, bounds) for name, bounds in schema.NUMERIC.items()},
         **{name: Literal[allowed] for name, allowed in schema.CATEGORICAL.items()},
     },
 )
-House.__pydantic_config__ = ConfigDict(  # type: ignore[attr-defined]
+Record.__pydantic_config__ = ConfigDict(  # type: ignore[attr-defined]
     extra="forbid", strict=True, json_schema_extra={"examples": [schema.EXAMPLE]}
 )
 
@@ -108,8 +109,8 @@ House.__pydantic_config__ = ConfigDict(  # type: ignore[attr-defined]
 class Prediction(BaseModel):
     model_name: str = Field(description="registered name of the model that answered")
     model_version: str = Field(description="version of that model: <number>+<digest>")
-    predictions: list[float] = Field(
-        description=f"one predicted {schema.TARGET} per record, in order"
+    predictions: list[answer_type()] = Field(  # type: ignore[valid-type]
+        description=f"for each record, in order: {ANSWER}"
     )
 
 
@@ -179,8 +180,8 @@ class Parser:
     def __init__(self, max_batch: int) -> None:
         self.max_batch = max_batch
         self.fields = frozenset(schema.FEATURES)
-        self.one = TypeAdapter(House)
-        self.many = TypeAdapter(Annotated[list[House], Field(min_length=1, max_length=max_batch)])
+        self.one = TypeAdapter(Record)
+        self.many = TypeAdapter(Annotated[list[Record], Field(min_length=1, max_length=max_batch)])
 
     def unknown_fields(self, value: Any) -> list[dict[str, Any]]:
         """Problems for the first MAX_ERRORS fields that the schema does not have."""
@@ -213,10 +214,10 @@ class Parser:
         return records if isinstance(records, list) else [records]
 
     def request_body(self) -> dict[str, Any]:
-        """The request body of the OpenAPI document: one House or a list of them."""
-        house = {"$ref": "#/components/schemas/House"}
-        batch = {"type": "array", "items": house, "minItems": 1, "maxItems": self.max_batch}
-        media = {"schema": {"anyOf": [house, batch]}, "example": schema.EXAMPLE}
+        """The request body of the OpenAPI document: one Record or a list of them."""
+        record = {"$ref": "#/components/schemas/Record"}
+        batch = {"type": "array", "items": record, "minItems": 1, "maxItems": self.max_batch}
+        media = {"schema": {"anyOf": [record, batch]}, "example": schema.EXAMPLE}
         content = {JSON: media}
         body = {"required": True, "content": content}
         return {"requestBody": body}
@@ -283,7 +284,7 @@ class ServiceState:
     reason: str = "the model is loading"
 {%- endif %}
 
-    def answer(self, records: list[dict[str, Any]], values: list[float], start: float) -> bytes:
+    def answer(self, records: list[dict[str, Any]], values: list[Any], start: float) -> bytes:
         """The response body, with the request logged and measured."""
         model, request_log = self.model, self.log
         assert model is not None
@@ -468,7 +469,7 @@ def _add_common_routes(app: FastAPI, state: ServiceState, parser: Parser) -> Non
     def openapi() -> dict[str, Any]:
         spec = default_openapi()
         schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-        schemas["House"] = parser.one.json_schema(ref_template="#/components/schemas/{model}")
+        schemas["Record"] = parser.one.json_schema(ref_template="#/components/schemas/{model}")
         return spec
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -505,7 +506,7 @@ def create_app(
     app = FastAPI(
         title=settings.project.name,
         version=__version__,
-        description=f"Predictions of {schema.TARGET} from the champion model.",
+        description=f"Predictions of {schema.TARGET} by the champion model: {ANSWER}.",
         lifespan=_lifespan(settings, load, state),
     )
     app.state.service = state

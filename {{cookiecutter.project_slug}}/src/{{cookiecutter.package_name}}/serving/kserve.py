@@ -1,7 +1,8 @@
 """Client of the model's KServe InferenceService, spoken in the V2 inference protocol.
 
 KServe (MLServer runtime) serves the MLflow model; this client sends it the validated
-records as one column per feature and reads the predictions back.
+records as one column per feature and reads the predictions back (one value per record,
+or one row of class probabilities per record), as the task's answers.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
+import numpy as np
 
 from .. import schema
+from ..task import answers
 
 
 class UpstreamError(Exception):
@@ -65,18 +68,21 @@ class KServeModel:
             if versions:
                 self.version = str(versions[0])
 
-    async def predict(self, records: Sequence[dict[str, Any]]) -> list[float]:
+    async def predict(self, records: Sequence[dict[str, Any]]) -> list[Any]:
         response = await self._call("POST", "/infer", json=infer_request(records))
         try:
             answer = response.json()
-            values = [float(value) for value in answer["outputs"][0]["data"]]
+            output = answer["outputs"][0]
+            values = np.asarray(output["data"], dtype=np.float64)
+            shape = [int(size) for size in output.get("shape") or [len(values)]]
+            values = values.reshape(shape if len(shape) > 1 and shape[1] > 1 else [-1])
         except (ValueError, KeyError, IndexError, TypeError) as error:
             raise UpstreamError(f"KServe answer is not a V2 inference response: {error}") from None
         if len(values) != len(records):
             raise UpstreamError(f"KServe returned {len(values)} predictions for {len(records)}")
         self.name = answer.get("model_name") or self.name
         self.version = str(answer.get("model_version") or self.version)
-        return values
+        return answers(values)
 
     async def close(self) -> None:
         await self._client.aclose()

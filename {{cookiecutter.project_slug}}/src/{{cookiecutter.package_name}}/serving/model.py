@@ -20,6 +20,7 @@ from typing import Any
 from ..artifacts import METADATA_FILE, load_model{% if cookiecutter.experiment_tracking == "mlflow" %}, version_label{% endif %}
 from ..config import Settings
 from ..errors import PipelineError
+from ..task import answers
 from .predictor import FAST_FILE, FastModel, PredictFunction, agrees, predict_function
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,9 @@ class LoadedModel:
     compiled: bool
     function: PredictFunction
 
-    def predict(self, records: Sequence[dict[str, Any]]) -> list[float]:
-        return self.function(records).tolist()
+    def predict(self, records: Sequence[dict[str, Any]]) -> list[Any]:
+        """The answer for each record (see :func:`..task.answers`)."""
+        return answers(self.function(records))
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 
 

@@ -8,9 +8,11 @@ vectorised NumPy steps. The training stage saves it next to the model as ``fast.
 (plain arrays, read with ``allow_pickle=False``), so the service loads it with NumPy
 alone, without importing scikit-learn.
 
-It supports the model :mod:`..training.main` builds and linear models. For any other
-model, or if its answers differ from scikit-learn's on the model's check records, the
-service falls back to the model's own ``predict``, so a custom model always works.
+It supports the gradient boosting models :mod:`..training.main` builds (a regressor, or a
+binary classifier, whose class probabilities it computes) and linear regressors. For any
+other model (a multiclass classifier among them), or if its answers differ from
+scikit-learn's on the model's check records, the service falls back to the model's own
+``predict`` (``predict_proba`` for a classifier), so a custom model always works.
 """
 
 from __future__ import annotations
@@ -24,12 +26,26 @@ from typing import Any
 
 import numpy as np
 
+from ..task import PREDICT_METHOD
+
 log = logging.getLogger(__name__)
 Records = Sequence[dict[str, Any]]
 PredictFunction = Callable[[Records], np.ndarray]
 FAST_FILE = "fast.npz"
+
+
+def _binary(raw: np.ndarray) -> np.ndarray:
+    """The two class probabilities of a binary classifier's raw score (the inverse logit)."""
+    positive = 1.0 / (1.0 + np.exp(-raw))
+    return np.column_stack((1.0 - positive, positive))
+
+
 # Inverse link functions of the supported losses, by name.
-LINKS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"identity": lambda x: x, "log": np.exp}
+LINKS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "identity": lambda x: x,
+    "log": np.exp,
+    "logit": _binary,
+}
 # Trees with at most this many leaves also get QuickScorer's tables (one bit a leaf).
 MAX_EXIT_LEAVES = 64
 # Up to this many rows, comparisons with every threshold and row-by-row encoding are faster.
@@ -246,15 +262,19 @@ def _layout(model: Any) -> list[tuple[str, Any]] | None:
 
 
 def _trees(regressor: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
-    """Every tree of a fitted HistGradientBoostingRegressor in one node table, deepest first.
+    """Every tree of a fitted HistGradientBoostingRegressor, or binary classifier, in one
+    node table, deepest first.
 
     A node's two children sit at ``children[2 * node]`` (left) and ``[2 * node + 1]``; a
     leaf is its own child and never goes right, so walking past it stays on it.
     """
+    if any(len(trees) != 1 for trees in regressor._predictors):
+        return None  # a multiclass classifier: one tree per class and iteration
     predictors = [trees[0] for trees in regressor._predictors]
     if regressor._preprocessor is not None or not predictors:
         return None
-    link = {"IdentityLink": "identity", "LogLink": "log"}.get(type(regressor._loss.link).__name__)
+    links = {"IdentityLink": "identity", "LogLink": "log", "LogitLink": "logit"}
+    link = links.get(type(regressor._loss.link).__name__)
     nodes = [predictor.nodes for predictor in predictors]
     if link is None or any(part["is_categorical"].any() for part in nodes):
         return None
@@ -330,7 +350,7 @@ def _exit_arrays(nodes: list[np.ndarray]) -> dict[str, np.ndarray]:
 
 def compile_model(model: Any) -> FastModel | None:
     """A fast model equivalent to ``model.predict``, or None if the model is unsupported."""
-    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
     from sklearn.linear_model._base import LinearModel
 
     try:
@@ -338,7 +358,7 @@ def compile_model(model: Any) -> FastModel | None:
         regressor = model.steps[-1][1]
         if layout is None:
             return None
-        if isinstance(regressor, HistGradientBoostingRegressor):
+        if isinstance(regressor, HistGradientBoostingRegressor | HistGradientBoostingClassifier):
             parts = _trees(regressor)
             return None if parts is None else FastModel(tuple(layout), "trees", *parts)
         if isinstance(regressor, LinearModel) and np.ndim(regressor.coef_) == 1:
@@ -361,11 +381,13 @@ def agrees(function: PredictFunction, records: Records, expected: Sequence[float
 
 
 def model_predict(model: Any) -> PredictFunction:
-    """The model's own ``predict`` on a DataFrame of the records (works for any model)."""
+    """The model's own ``predict`` (``predict_proba`` for a classifier) on a DataFrame of
+    the records (works for any model)."""
     import pandas as pd
 
     columns = list(model.feature_names_in_)
-    return lambda records: np.asarray(model.predict(pd.DataFrame(list(records), columns=columns)))
+    method = getattr(model, PREDICT_METHOD)
+    return lambda records: np.asarray(method(pd.DataFrame(list(records), columns=columns)))
 
 
 def predict_function(model: Any, check_records: Records) -> tuple[PredictFunction, bool]:

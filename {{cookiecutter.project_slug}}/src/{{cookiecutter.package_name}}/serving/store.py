@@ -38,7 +38,7 @@ prediction_logs = sa.Table(
     sa.Column("model_name", sa.String(200), nullable=False),
     sa.Column("model_version", sa.String(64), nullable=False),
     sa.Column("features", sa.JSON, nullable=False),
-    sa.Column("prediction", sa.Float, nullable=False),
+    sa.Column("prediction", sa.JSON, nullable=False),  # the answer: a number, or a class
     sa.Column("latency_ms", sa.Float, nullable=False),
 )
 BATCH = 500  # most rows in one insert
@@ -49,7 +49,7 @@ def log_rows(
     request_id: str,
     model: tuple[str, str],
     records: Sequence[dict[str, Any]],
-    predictions: Sequence[float],
+    predictions: Sequence[Any],
     latency_ms: float,
 ) -> list[dict[str, Any]]:
     """The table rows of one request: one per record."""
@@ -61,7 +61,7 @@ def log_rows(
             "model_name": model[0],
             "model_version": model[1],
             "features": record,
-            "prediction": float(prediction),
+            "prediction": prediction,
             "latency_ms": latency_ms,
         }
         for record, prediction in zip(records, predictions, strict=True)
@@ -225,13 +225,15 @@ class PredictionLog:
             self._done(len(rows))
 
 
-def logged_features(url: str) -> list[dict[str, Any]]:
-    """Every logged record, oldest first (none if the table is not there yet)."""
+def logged_requests(url: str) -> list[tuple[dict[str, Any], Any]]:
+    """Every logged record with its answer, oldest first (none if the table is not there
+    yet)."""
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            query = sa.select(prediction_logs.c.features).order_by(prediction_logs.c.id)
-            return [row.features for row in connection.execute(query)]
+            columns = (prediction_logs.c.features, prediction_logs.c.prediction)
+            query = sa.select(*columns).order_by(prediction_logs.c.id)
+            return [(row.features, row.prediction) for row in connection.execute(query)]
     except sa.exc.OperationalError:
         return []
     finally:

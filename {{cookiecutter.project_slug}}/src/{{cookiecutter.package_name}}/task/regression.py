@@ -7,6 +7,7 @@ residuals.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +27,20 @@ METRICS: dict[str, Metric] = {
     "mae": Metric("MAE", higher_is_better=False),
     "r2": Metric("R²", higher_is_better=True),
 }
+# What a model that learnt nothing scores (predicting the mean, or guessing).
+CHANCE: dict[str, float] = {"r2": 0.0}
 # The files plot() writes.
 PLOTS = ("predicted_vs_actual.png", "residuals.png")
 # Column types to read the splits with (pandas infers the numbers).
 SPLIT_DTYPES: dict[str, Any] = {}
+# The model's method whose output is the answer (and is checked when the model loads).
+PREDICT_METHOD = "predict"
+# What the answer for each record is, in words.
+ANSWER = f"the predicted {schema.TARGET}"
+# The kind of value the answers hold: numbers.
+PREDICTED_KIND = "numerical"
+# adopt-data: a regression target with fewer distinct values than this looks like classes.
+MIN_TARGET_VALUES = 10
 
 
 def estimator(hyperparameters: dict[str, Any], seed: int) -> Any:
@@ -63,6 +74,21 @@ def predictions(model: Any, features: pd.DataFrame) -> list[Any]:
 def answers(values: np.ndarray) -> list[float]:
     """The answer for each record: its predicted number."""
     return values.tolist()
+
+
+def answer_type() -> Any:
+    """The type of one answer, for the response schema."""
+    return float
+
+
+def predicted(model: Any, features: pd.DataFrame) -> list[Any]:
+    """The value followed over time for each row: the prediction."""
+    return model.predict(features).tolist()
+
+
+def logged(answer: Any) -> Any:
+    """The value followed over time in a logged answer: the number itself."""
+    return answer
 
 
 def score(model: Any, frame: pd.DataFrame) -> dict[str, float]:
@@ -107,3 +133,56 @@ def plot(model: Any, test: pd.DataFrame, folder: Path) -> list[Path]:
     figure.savefig(paths[1], dpi=100)
     plt.close(figure)
     return paths
+
+
+def adopt_target(values: pd.Series, name: str) -> pd.Series:
+    """The target of a table being adopted, as numbers, if it fits a regression: numeric,
+    with at least MIN_TARGET_VALUES distinct values."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(values, errors="coerce")
+    if values.dtype == bool or int((numbers.isna() & values.notna()).sum()):
+        raise DataError(
+            f"--target {name!r}: holds values that are not numbers; a regression target "
+            "is numeric (classes are a classification task)"
+        )
+    if numbers.nunique() < MIN_TARGET_VALUES:
+        raise DataError(
+            f"--target {name!r}: {numbers.nunique()} distinct values; a regression target "
+            f"needs at least {MIN_TARGET_VALUES} (these look like classes)"
+        )
+    return numbers.dropna()
+
+
+def _range(values: pd.Series) -> str:
+    from ..adoption.main import pair, plausible_range
+
+    return pair(plausible_range(values, whole=bool((values % 1 == 0).all())))
+
+
+def target_lines(values: pd.Series) -> list[str]:
+    """What ``schema.py`` says of the adopted target: its plausible range."""
+    return [f"TARGET_RANGE: tuple[float, float] = {_range(values)}"]
+
+
+def target_summary(values: pd.Series) -> str:
+    """The adopted target in a few words."""
+    return f"regression, range {_range(values)}"
+
+
+def default_thresholds(values: pd.Series) -> dict[str, float]:
+    """Gate thresholds a useful model meets: an RMSE below the target's standard
+    deviation (what predicting the mean scores) and an R² above 0.1."""
+    from ..adoption.main import nice
+
+    deviation = float(values.std())
+    step = 10.0 ** (math.floor(math.log10(deviation)) - 1) if deviation > 0 else 1.0
+    return {"max_rmse": float(nice(deviation, step, up=True)), "min_r2": 0.1}
+
+
+def thresholds_review(thresholds: dict[str, float]) -> str:
+    """What the adopted gate means, for the review line."""
+    return (
+        f"max_rmse {thresholds['max_rmse']} (the target's standard deviation, what "
+        f"predicting the mean scores), min_r2 {thresholds['min_r2']}"
+    )

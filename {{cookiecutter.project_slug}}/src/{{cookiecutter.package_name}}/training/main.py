@@ -107,9 +107,11 @@ def log_and_save(
     """
     import mlflow
     import mlflow.sklearn
+    import numpy as np
     from mlflow.models import infer_signature
 
     from ..artifacts import TRUSTED_TYPES
+    from ..task import PREDICT_METHOD
 
     tracking = settings.tracking
     mlflow.set_tracking_uri(tracking.store_uri())
@@ -122,8 +124,9 @@ def log_and_save(
         info = mlflow.sklearn.log_model(
             model,
             name="model",
-            signature=infer_signature(example, model.predict(example)),
+            signature=infer_signature(example, np.asarray(predictions(model, example))),
             input_example=example.head(2),
+            pyfunc_predict_fn=PREDICT_METHOD,
             serialization_format="skops",
             skops_trusted_types=TRUSTED_TYPES,
             pip_requirements=_requirements(),

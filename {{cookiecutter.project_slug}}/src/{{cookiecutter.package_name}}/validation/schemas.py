@@ -37,9 +37,19 @@ def _numeric(name: str) -> list[pa.Check]:
     return checks if name in schema.FRACTIONAL else [*checks, WHOLE]
 
 
+{% if cookiecutter.task == "classification" -%}
+# The target: one of the classes (after cleaning, in the raw table).
+RAW_TARGET = pa.Column(str, _allowed_after_cleaning(schema.CLASSES), nullable=True, coerce=True)
+TARGET = pa.Column(str, pa.Check.isin(schema.CLASSES))
+{%- else -%}
+# The target: a number in its plausible range.
+RAW_TARGET = pa.Column(float, _range(schema.TARGET_RANGE), nullable=True, coerce=True)
+TARGET = pa.Column(float, _range(schema.TARGET_RANGE), coerce=True)
+{%- endif %}
+
 RAW = pa.DataFrameSchema(
     {
-        schema.TARGET: pa.Column(float, _range(schema.TARGET_RANGE), nullable=True, coerce=True),
+        schema.TARGET: RAW_TARGET,
         **{
             name: pa.Column(float, _numeric(name), nullable=True, coerce=True)
             for name in schema.NUMERIC
@@ -55,7 +65,7 @@ RAW = pa.DataFrameSchema(
 
 PROCESSED = pa.DataFrameSchema(
     {
-        schema.TARGET: pa.Column(float, _range(schema.TARGET_RANGE), coerce=True),
+        schema.TARGET: TARGET,
         **{
             name: pa.Column(
                 float if name in schema.FRACTIONAL else "int64", _range(bounds), coerce=True
