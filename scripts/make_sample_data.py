@@ -5,13 +5,13 @@ The regression table has the schema of the reference dataset (13 columns, target
 conditioning, a preferred area and so on, so a model has something to learn. The
 classification table lists the same houses at their asking price and adds whether each
 sold within a month (``sold_within_month``, yes or no): likelier for a house priced below
-its market value, in a preferred area, on a main road or with air conditioning. The raw table also carries
-the dirt that cleaning must handle: exact duplicate rows, missing values and categorical
-values in inconsistent case or with stray spaces.
+its market value, in a preferred area, on a main road or with air conditioning. The raw
+tables also carry the dirt that cleaning must handle: exact duplicate rows, missing values
+and categorical values in inconsistent case or with stray spaces.
 
 Two "current" batches (features only, as they arrive at the prediction service) feed the
-monitoring demo of each task: ``unshifted.csv`` comes from the same distribution as the training data,
-``shifted.csv`` from a market of larger, better-equipped, more often furnished homes.
+monitoring demo of each task: ``unshifted.csv`` comes from the same distribution as the
+training data, ``shifted.csv`` from a market of larger, better-equipped, more often furnished homes.
 
 Only the standard library is used, with fixed seeds, so the output is byte-for-byte the
 same on every machine and Python version::
@@ -80,7 +80,8 @@ def market_value(house: dict[str, object]) -> float:
     price += 420_000 * (house["mainroad"] == "yes") + 300_000 * (house["guestroom"] == "yes")
     price += 350_000 * (house["basement"] == "yes") + 850_000 * (house["hotwaterheating"] == "yes")
     price += 860_000 * (house["airconditioning"] == "yes") + 650_000 * (house["prefarea"] == "yes")
-    price += {"furnished": 420_000, "semi-furnished": 200_000, "unfurnished": 0}[str(house["furnishingstatus"])]
+    furnishing = {"furnished": 420_000, "semi-furnished": 200_000, "unfurnished": 0}
+    price += furnishing[str(house["furnishingstatus"])]
     return price
 
 

@@ -145,7 +145,6 @@ def _predict_with_the_service(project: Path, environ: dict[str, str], record: di
 SKLEARN_TABLES = {
     "regression": ("regression", "load_diabetes", "target"),
     "binary": ("classification", "load_breast_cancer", "target"),
-    "multiclass": ("classification", "load_wine", "target"),
 }
 
 
