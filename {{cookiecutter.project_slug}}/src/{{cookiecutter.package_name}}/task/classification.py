@@ -162,9 +162,14 @@ def plot(model: Any, test: pd.DataFrame, folder: Path) -> list[Path]:
     actual = test[schema.TARGET].astype(str).to_numpy()
     probabilities = model.predict_proba(test[list(schema.FEATURES)])
     predicted_classes = [schema.CLASSES[index] for index in probabilities.argmax(axis=1)]
-    # With two classes, one curve (the second class against the first) says it all.
-    curves = list(enumerate(schema.CLASSES))
-    curves = curves[1:] if len(curves) == 2 else curves
+    # Per class that the rows hold and lack: one curve (with two classes, the second's
+    # against the first says it all).
+    classes = list(enumerate(schema.CLASSES))
+    curves = [
+        (index, name, actual == name)
+        for index, name in (classes[1:] if len(classes) == 2 else classes)
+        if 0 < int((actual == name).sum()) < len(actual)
+    ]
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / name for name in PLOTS]
 
@@ -178,11 +183,9 @@ def plot(model: Any, test: pd.DataFrame, folder: Path) -> list[Path]:
     plt.close(figure)
 
     figure, axes = plt.subplots(figsize=(5, 5))
-    for index, name in curves:
-        positive = actual == name
-        if 0 < positive.sum() < len(positive):
-            false_positive, true_positive, _ = roc_curve(positive, probabilities[:, index])
-            axes.plot(false_positive, true_positive, label=name)
+    for index, name, positive in curves:
+        false_positive, true_positive, _ = roc_curve(positive, probabilities[:, index])
+        axes.plot(false_positive, true_positive, label=name)
     axes.plot([0, 1], [0, 1], color="grey", linewidth=1, linestyle="--")
     axes.set(xlabel="false positive rate", ylabel="true positive rate")
     axes.set_title("ROC curve per class (test split)")
@@ -192,11 +195,9 @@ def plot(model: Any, test: pd.DataFrame, folder: Path) -> list[Path]:
     plt.close(figure)
 
     figure, axes = plt.subplots(figsize=(5, 5))
-    for index, name in curves:
-        positive = actual == name
-        if 0 < positive.sum() < len(positive):
-            observed, expected = calibration_curve(positive, probabilities[:, index], n_bins=10)
-            axes.plot(expected, observed, marker="o", label=name)
+    for index, name, positive in curves:
+        observed, expected = calibration_curve(positive, probabilities[:, index], n_bins=10)
+        axes.plot(expected, observed, marker="o", label=name)
     axes.plot([0, 1], [0, 1], color="grey", linewidth=1, linestyle="--")
     axes.set(xlabel="predicted probability", ylabel="observed share")
     axes.set_title("Calibration per class (test split)")
