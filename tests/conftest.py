@@ -57,7 +57,8 @@ def pytest_terminal_summary(terminalreporter, config) -> None:
     if generated:
         terminalreporter.write_line(
             f"generated projects: {generated} combinations installed with uv; "
-            "make lint, test, docs and pipeline passed"
+            "make lint, test, docs and pipeline passed; the served ones answered their README's "
+            "request"
         )
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         lines = summary(Passed(Path(os.environ[SHARED])))

@@ -92,9 +92,9 @@ def pruned_paths(answers: dict[str, str]) -> set[str]:
     }
 
 
-def expected_files(answers: dict[str, str], package_name: str) -> set[str]:
+def expected_files(answers: dict[str, str], package_name: str, project_slug: str) -> set[str]:
     """Every file the manifest predicts for these answers, relative to the project."""
-    context = {"package_name": package_name}
+    context = {"package_name": package_name, "project_slug": project_slug}
     removed = {render_path(path, context) for path in pruned_paths(answers)}
     expected = set()
     for path in PROJECT_DIR.rglob("*"):

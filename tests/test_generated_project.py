@@ -3,12 +3,14 @@
 Runs on a covering set of combinations: every pair of component values appears at least
 once, and Python 3.11, 3.12 and 3.13 are each used. Each project is copied out of the bake
 folder, then ``make install lint test docs pipeline`` runs in it exactly as a user would,
-with the git hooks run on every file after install. The first project has no uv on the
-PATH, so its Makefile installs uv itself.
+with the git hooks run on every file after install; then, with a serving component, the
+README's request is sent to ``make serve`` (in front of ``make serve-model``, MLServer,
+with KServe). The first project has no uv on the PATH, so its Makefile installs uv itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -19,6 +21,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -97,6 +100,19 @@ def test_make_install_lint_test_pipeline(
         assert (project / "dvc.lock").is_file()
     if answers["experiment_tracking"] == "mlflow":
         assert (project / "mlflow.db").is_file()
+    if answers["serving"] != "none":  # the README's request, answered as its quick start says
+        readme = (project / "README.md").read_text(encoding="utf-8")
+        body = next(line for line in readme.splitlines() if line.startswith("curl "))
+        record = json.loads(body.split(" -d '", 1)[1].removesuffix("'"))
+        if answers["serving"] == "kserve":
+            with _model_server(project, environ) as url:
+                answer = _predict_with_the_service(
+                    project, {**environ, "INFERENCE_URL": url}, record
+                )
+        else:
+            answer = _predict_with_the_service(project, environ, record)
+        assert len(answer["predictions"]) == 1
+        assert _well_formed(answers["task"], answer["predictions"][0]), answer
 
 
 def _free_port() -> int:
@@ -105,30 +121,55 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _predict_with_the_service(project: Path, environ: dict[str, str], record: dict) -> dict:
-    """Start the prediction service as a user does, wait until ready, ask for one record."""
-    port = _free_port()
+@contextlib.contextmanager
+def _make_server(
+    project: Path, target: str, environ: dict[str, str], ready_path: str, port_variable: str
+) -> Iterator[str]:
+    """``make <target>`` as a user runs it, on a free port; yields its base URL once
+    ``ready_path`` answers 200, and stops the whole process group afterwards."""
+    ports = {port_variable: str(_free_port())}
+    if target == "serve-model":  # MLServer listens on two more ports
+        ports |= {f"MLSERVER_{name}_PORT": str(_free_port()) for name in ("GRPC", "METRICS")}
     server = subprocess.Popen(
-        ["make", "serve", f"UV={UV}"],
+        ["make", target, f"UV={UV}"],
         cwd=project,
-        env={**environ, "PORT": str(port)},
+        env={**environ, **ports},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://127.0.0.1:{ports[port_variable]}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a first serve-model downloads MLServer
         while True:
             assert server.poll() is None, server.stderr.read().decode()[-4000:]
             try:
-                with urllib.request.urlopen(f"{base}/ready", timeout=5) as ready:
+                with urllib.request.urlopen(f"{base}{ready_path}", timeout=5) as ready:
                     if ready.status == 200:
                         break
             except OSError:
                 pass
-            assert time.monotonic() < deadline, "the service did not become ready"
+            assert time.monotonic() < deadline, f"make {target} did not become ready"
             time.sleep(0.5)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def _model_server(project: Path, environ: dict[str, str]) -> Iterator[str]:
+    """``make serve-model`` (MLServer); yields the champion's V2 model URL."""
+    model = f"/v2/models/{project.name}"
+    with _make_server(
+        project, "serve-model", environ, f"{model}/ready", "MLSERVER_HTTP_PORT"
+    ) as base:
+        yield f"{base}{model}"
+
+
+def _predict_with_the_service(project: Path, environ: dict[str, str], record: dict) -> dict:
+    """Start the prediction service as a user does, wait until ready, ask for one record."""
+    with _make_server(project, "serve", environ, "/ready", "PORT") as base:
         request = urllib.request.Request(
             f"{base}/predict",
             data=json.dumps(record).encode(),
@@ -136,15 +177,13 @@ def _predict_with_the_service(project: Path, environ: dict[str, str], record: di
         )
         with urllib.request.urlopen(request, timeout=30) as answer:
             return json.loads(answer.read())
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 # Real tables shipped inside scikit-learn: the task, the loader and the column to predict.
 SKLEARN_TABLES = {
     "regression": ("regression", "load_diabetes", "target"),
     "binary": ("classification", "load_breast_cancer", "target"),
+    "multiclass": ("classification", "load_wine", "target"),
 }
 
 

@@ -71,7 +71,7 @@ def test_exact_file_set(project: Path, request: pytest.FixtureRequest) -> None:
     answers = request.node.callspec.params["project"]
     package = next(path.name for path in (project / "src").iterdir())
     actual = {path.relative_to(project).as_posix() for path in files_of(project)}
-    expected = expected_files(answers, package)
+    expected = expected_files(answers, package, project.name)
     assert sorted(actual - expected) == [], "files the manifest does not predict"
     assert sorted(expected - actual) == [], "files the manifest predicts but are missing"
 

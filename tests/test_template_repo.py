@@ -12,11 +12,13 @@ from pathlib import Path
 from .conftest import bake_once
 from .template import (
     CHOICES,
+    COMPONENTS,
     COOKIECUTTER,
     FORBIDDEN,
     PROJECT_DIR,
     PRUNE_MANIFEST,
     ROOT,
+    all_combinations,
     render_path,
 )
 
@@ -277,6 +279,16 @@ def test_compiled_templates_leave_the_output_unchanged(
     plain = tree(tmp_path / "house-price-model")
     assert tree(Path(again.project_path)) == plain
     assert tree(Path(first.project_path)) == plain
+
+
+def test_readme_counts_the_valid_combinations() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    words = {8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve"}
+    stated = (
+        f"That leaves {len(all_combinations()):,} valid combinations of the "
+        f"{words[len(COMPONENTS)]} component options."
+    )
+    assert stated in readme
 
 
 def test_readme_options_table_is_generated_from_the_prompts() -> None:

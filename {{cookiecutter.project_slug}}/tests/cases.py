@@ -19,7 +19,7 @@ NUMBER = next(iter(schema.NUMERIC), None)
 WHOLE = next((name for name in schema.NUMERIC if name not in schema.FRACTIONAL), None)
 # A categorical feature, when the schema has one.
 CATEGORY = next(iter(schema.CATEGORICAL), None)
-# A field no request and no table of ours has.
+# A field no record and no table of ours has.
 UNKNOWN_FIELD = "no_such_column"
 
 needs_number = pytest.mark.skipif(NUMBER is None, reason="schema.py has no numeric feature")

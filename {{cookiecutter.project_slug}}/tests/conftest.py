@@ -25,7 +25,7 @@ from {{ cookiecutter.package_name }}.config import (
 )
 
 # Two xdist workers share the cores: one native thread each (OpenMP in gradient boosting,
-# BLAS) keeps them from oversubscribing; stages and servers started by tests inherit it.
+# BLAS) keeps them from oversubscribing; processes started by tests inherit it.
 for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_threads, "1")
 

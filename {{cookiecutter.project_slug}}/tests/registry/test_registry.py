@@ -56,9 +56,11 @@ def test_better_model_becomes_the_next_version(trained_settings: Settings) -> No
 
 def test_champion_has_the_mlflow_model_kserve_serves(trained_settings: Settings) -> None:
     import mlflow.pyfunc
+    import numpy as np
     import pandas as pd
 
     from {{ cookiecutter.package_name }}.schema import EXAMPLE
+    from {{ cookiecutter.package_name }}.task import predictions
 
     folder = trained_settings.registry.champion_dir / KSERVE_DIR
     assert (folder / "MLmodel").is_file()
@@ -66,7 +68,7 @@ def test_champion_has_the_mlflow_model_kserve_serves(trained_settings: Settings)
     assert champion is not None
     record = pd.DataFrame([EXAMPLE])
     served = mlflow.pyfunc.load_model(str(folder)).predict(record)
-    assert list(served) == pytest.approx(list(champion.model.predict(record)))
+    assert np.asarray(served) == pytest.approx(np.asarray(predictions(champion.model, record)))
 {%- endif %}
 
 

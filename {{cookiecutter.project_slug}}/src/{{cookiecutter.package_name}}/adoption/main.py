@@ -13,7 +13,8 @@ once every check has passed:
 - when the project has ``data/current/``, two batches of new records there: a sample of
   the table's rows (``unshifted.csv``) and the same rows with a planted shift
   (``shifted.csv``);
-- the request example in ``README.md`` and every mention of the old data file.
+- the ``curl`` example in ``README.md``, if it has one, and every mention of the old data
+  file.
 
 It refuses to replace data that ``adopt-data`` wrote before unless ``--force`` is given.
 """
@@ -333,7 +334,7 @@ def _plan_params(plan: Plan, root: Path, values: dict[str, str | float]) -> None
 def _plan_mentions(
     plan: Plan, root: Path, old_source: str, data_file: str, example: dict[str, Any]
 ) -> None:
-    """The old data file's name replaced wherever it is mentioned; the README's request."""
+    """The old data file's name replaced wherever it is mentioned; the README's ``curl``."""
     for path in _text_files(root, root, _ignored(root)):
         text = plan.texts.get(path) or path.read_text(encoding="utf-8")
         changed = text.replace(old_source, data_file)

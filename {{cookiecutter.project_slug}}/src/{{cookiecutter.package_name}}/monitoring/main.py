@@ -64,8 +64,8 @@ def _features(frame: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def current_data(settings: Settings) -> tuple[pd.DataFrame, str, list[Any] | None]:
-    """The batch to compare with the reference, a name for it, and the answers the
-    service gave for it (None for a CSV batch: the champion predicts them)."""
+    """The batch to compare with the reference, a name for it, and the answers already
+    given for it (None for a CSV batch: the champion predicts them)."""
     source = str(settings.monitoring.current)
 {%- if cookiecutter.serving != "none" %}
     if source == REQUESTS:
