@@ -35,6 +35,7 @@ from {{ cookiecutter.package_name }}.serving.predictor import (
     predict_function,
 )
 from {{ cookiecutter.package_name }}.task import (
+    PREDICT_METHOD,
     STEP,
     predictions,
 )
@@ -71,7 +72,7 @@ def champion(trained_settings: Settings) -> tuple[Any, predictor.FastModel]:
     if fast is None:
         pytest.skip(
             f"bundled model's internals: the compiled predictor does not support this "
-            f"{type(model[-1]).__name__} (the service uses the model's own predict)"
+            f"{type(model[-1]).__name__} (the service uses the model's own {PREDICT_METHOD})"
         )
     return model, fast
 

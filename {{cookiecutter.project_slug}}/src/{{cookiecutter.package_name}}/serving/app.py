@@ -387,8 +387,7 @@ def _loader(
             log.error("%s", state.reason)
             return
         state.model = model
-        how = "compiled" if model.compiled else "the model's own predict"
-        log.info("serving %s version %s (%s)", model.name, model.version, how)
+        log.info("serving %s version %s (%s)", model.name, model.version, model.how)
 
     return run
 

@@ -20,7 +20,7 @@ from typing import Any
 from ..artifacts import METADATA_FILE, load_model{% if cookiecutter.experiment_tracking == "mlflow" %}, version_label{% endif %}
 from ..config import Settings
 from ..errors import PipelineError
-from ..task import answers
+from ..task import PREDICT_METHOD, answers
 from .predictor import FAST_FILE, FastModel, PredictFunction, agrees, predict_function
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,11 @@ class LoadedModel:
     version: str
     compiled: bool
     function: PredictFunction
+
+    @property
+    def how(self) -> str:
+        """How it predicts, for the log."""
+        return "compiled" if self.compiled else f"the model's own {PREDICT_METHOD}"
 
     def predict(self, records: Sequence[dict[str, Any]]) -> list[Any]:
         """The answer for each record (see :func:`..task.answers`)."""

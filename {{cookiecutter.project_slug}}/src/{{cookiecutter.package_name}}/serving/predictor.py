@@ -397,5 +397,7 @@ def predict_function(model: Any, check_records: Records) -> tuple[PredictFunctio
     if fast is not None and check_records:
         if agrees(fast, check_records, reference(check_records)):
             return fast, True
-        log.warning("compiled model disagrees with scikit-learn; using the model's own predict")
+        log.warning(
+            "compiled model disagrees with scikit-learn; using the model's own %s", PREDICT_METHOD
+        )
     return reference, False
