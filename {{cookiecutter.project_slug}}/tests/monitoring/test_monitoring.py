@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+{%- if cookiecutter.ci == "github-actions" %}
+import subprocess
+import sys
+from pathlib import Path
+{%- endif %}
 
 {% if cookiecutter.serving != "none" -%}
 import numpy as np
@@ -70,6 +75,47 @@ def test_the_champions_predictions_are_compared_too(trained_settings: Settings) 
     assert run(_with_current(trained_settings, "data/current/shifted.csv")) == 1
     summary = json.loads((trained_settings.monitoring.reports_dir / "drift.json").read_text())
     assert set(summary["prediction"]) == {"method", "threshold", "score", "drifted"}
+
+
+{%- if cookiecutter.ci == "github-actions" %}
+
+
+def workflow_summary(tmp_path: Path) -> str:
+    """The job summary the monitor workflow writes from the report in this workspace."""
+    import yaml
+
+    workflow = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "monitor.yml"
+    steps = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]["drift"]["steps"]
+    command = next(step["run"] for step in steps if step.get("name", "").endswith("summary"))
+    script = command.split("<<'EOF'\n", 1)[1].rsplit("EOF", 1)[0]
+    summary = tmp_path / "summary.md"
+    subprocess.run(
+        [sys.executable, "-c", script],
+        check=True,
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    return summary.read_text(encoding="utf-8")
+
+
+def test_the_workflow_summary_shows_the_columns_and_the_predictions(
+    trained_settings: Settings, tmp_path: Path
+) -> None:
+    assert run(_with_current(trained_settings, "data/current/shifted.csv")) == 1
+    report = json.loads((trained_settings.monitoring.reports_dir / "drift.json").read_text())
+    text = workflow_summary(tmp_path)
+    assert text.startswith("## Data drift\n\n**Drift**")
+    assert all(f"| {name} |" in text for name in report["columns"])
+    assert "The champion's predictions" in text
+
+
+def test_the_workflow_summary_says_when_no_champion_was_compared(
+    ingested_settings: Settings, tmp_path: Path
+) -> None:
+    assert run(_with_current(ingested_settings, "data/current/unshifted.csv")) == 0
+    text = workflow_summary(tmp_path)
+    assert text.startswith("## Data drift\n\nNo drift")
+    assert "the predictions were not compared" in text
+{%- endif %}
 
 
 def test_batch_without_a_feature_is_refused(ingested_settings: Settings) -> None:
