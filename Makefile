@@ -10,7 +10,7 @@ WORKERS ?= auto
 DEMO_DIR := demo
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install test test-fast lint format options demo bench clean
+.PHONY: help install test test-fast lint format options examples demo bench clean
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ format: install ## fix and format the template's own code, then list what is lef
 
 options: install ## rewrite the options table of README.md from cookiecutter.json and the hook
 	$(RUN) python scripts/options_table.py --write
+
+examples: install ## rebake examples/: the default, everything-on and everything-off projects
+	$(RUN) python scripts/examples.py --write
 
 demo: install ## bake the default project into demo/, run its pipeline, serve a prediction
 	$(RUN) python scripts/demo.py --uv $(UV) --output $(DEMO_DIR)

@@ -22,20 +22,7 @@ from cookiecutter.main import cookiecutter
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.conftest import keeping_compiled_templates  # noqa: E402
-
-CASES = {
-    "default": {},
-    "everything-on": {"serving": "kserve", "orchestrator": "airflow"},
-    "everything-off": {
-        "ci": "none",
-        "data_versioning": "none",
-        "data_validation": "none",
-        "experiment_tracking": "none",
-        "serving": "none",
-        "monitoring": "none",
-        "gitops": "none",
-    },
-}
+from tests.template import INSTANCES  # noqa: E402
 
 
 def bake_seconds(answers: dict[str, str], runs: int) -> list[float]:
@@ -64,7 +51,7 @@ def main() -> None:
         f"{'case':<16} {'median s':>9} {'min s':>7} {'max s':>7} {'tests median s':>15}"
         f"  ({args.runs} runs)"
     )
-    for name, answers in CASES.items():
+    for name, answers in INSTANCES.items():
         timings = bake_seconds(answers, args.runs)
         cached = with_compiled_templates(answers, args.runs)
         results[name] = {

@@ -5,7 +5,7 @@ The manifest maps each option value to the paths it owns. A path is kept only wh
 for every option that lists it, the chosen value is one of the values listing it; a
 path listed under ``monitoring: evidently`` and ``orchestrator: airflow`` therefore
 survives only when both are chosen. Folders left empty are removed too.
-This hook never touches the network.
+This hook never touches the network, and importing it runs nothing (only ``main()`` acts).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import shutil
 import sys
 from pathlib import Path
 
-ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 MANIFEST = Path(".template-prune.json")
 
 
@@ -72,12 +71,13 @@ def next_steps(answers: dict, folder: str) -> list[str]:
 
 
 def main() -> int:
+    answers = json.loads(r"""{{ cookiecutter | tojson }}""")
     root = Path.cwd()
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     MANIFEST.unlink()
-    for relative in unselected_paths(manifest, ANSWERS):
+    for relative in unselected_paths(manifest, answers):
         remove(root, relative)
-    print("\n".join(next_steps(ANSWERS, root.name)))
+    print("\n".join(next_steps(answers, root.name)))
     return 0
 
 

@@ -3,7 +3,8 @@
 The answers arrive as a JSON literal (rendered with ``tojson``) and are parsed as
 data, so quotes, backslashes or braces in a value can never change this code.
 A refusal prints one line, ``field=value: rule``, to stderr and exits with 1;
-cookiecutter then removes the half-made output directory.
+cookiecutter then removes the half-made output directory. Importing this module runs
+nothing: the template's tests import it and call its functions.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import keyword
 import re
 import sys
 import unicodedata
-
-ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 TEXT_FIELDS = (
     "project_name",
@@ -183,8 +182,9 @@ def validate(answers: dict) -> None:
 
 
 def main() -> int:
+    answers = json.loads(r"""{{ cookiecutter | tojson }}""")
     try:
-        validate(ANSWERS)
+        validate(answers)
     except Refusal as refusal:
         print(f"error: {refusal}", file=sys.stderr)
         return 1

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
 import re
+import types
 from pathlib import Path
 
 import yaml
+from cookiecutter.environment import StrictEnvironment
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_DIR = ROOT / "{{cookiecutter.project_slug}}"
@@ -33,15 +36,52 @@ CHOICES = {
     if isinstance(value, list) and not name.startswith("_")
 }
 DEFAULTS = {name: values[0] for name, values in CHOICES.items()}
-# Combinations the pre-generation hook refuses: (option, value, needs option, needs values).
-FORBIDDEN = (("serving", "kserve", "experiment_tracking", ("mlflow",)),)
+
+# The named instances: baked into examples/ (make examples), each with a hand-written file
+# list in tests/expected_files/, and timed by benchmarks/bake_time.py.
+INSTANCES: dict[str, dict[str, str]] = {
+    "default": {},
+    "everything-on": {"serving": "kserve", "orchestrator": "airflow"},
+    "everything-off": {
+        "ci": "none",
+        "data_versioning": "none",
+        "data_validation": "none",
+        "experiment_tracking": "none",
+        "serving": "none",
+        "monitoring": "none",
+        "gitops": "none",
+    },
+}
+
+
+@functools.cache
+def load_hook(name: str) -> types.ModuleType:
+    """The hook ``hooks/<name>.py`` as a module, rendered as cookiecutter renders it.
+
+    The hooks act only in ``main()``, so importing one runs nothing: the tests call the
+    very functions and constants that generation uses, not copies of them.
+    """
+    path = ROOT / "hooks" / f"{name}.py"
+    context = {"cookiecutter": {**COOKIECUTTER, **DEFAULTS}}
+    environment = StrictEnvironment(context=context, keep_trailing_newline=True)
+    source = environment.from_string(path.read_text(encoding="utf-8")).render(**context)
+    module = types.ModuleType(f"hooks.{name}")
+    module.__file__ = str(path)
+    exec(compile(source, str(path), "exec"), module.__dict__)  # our own hook, rendered
+    return module
+
+
+PRE_GEN = load_hook("pre_gen_project")
+POST_GEN = load_hook("post_gen_project")
 
 
 def is_forbidden(answers: dict[str, str]) -> bool:
-    return any(
-        answers[option] == value and answers[needed] not in accepted
-        for option, value, needed, accepted in FORBIDDEN
-    )
+    """The pre-generation hook refuses this combination of component values."""
+    try:
+        PRE_GEN.check_combinations(answers)
+    except PRE_GEN.Refusal:
+        return True
+    return False
 
 
 def combination_id(answers: dict[str, str]) -> str:
@@ -61,41 +101,17 @@ def all_combinations() -> list[dict[str, str]]:
     return valid
 
 
-def single_overrides() -> list[dict[str, str]]:
-    """The default answers, and each option changed alone to each other value."""
-    overrides: list[dict[str, str]] = [{}]
-    for name, values in CHOICES.items():
-        for value in values[1:]:
-            change = {name: value}
-            if not is_forbidden({**DEFAULTS, **change}):
-                overrides.append(change)
-    return overrides
-
-
 def render_path(relative: str, context: dict[str, str]) -> str:
     return re.sub(
         r"\{\{\s*cookiecutter\.(\w+)\s*\}\}", lambda match: context[match.group(1)], relative
     )
 
 
-def pruned_paths(answers: dict[str, str]) -> set[str]:
-    """Paths (template-relative) the manifest says are removed for these answers."""
-    owners: dict[str, dict[str, set[str]]] = {}
-    for option, by_value in PRUNE_MANIFEST.items():
-        for value, paths in by_value.items():
-            for path in paths:
-                owners.setdefault(path, {}).setdefault(option, set()).add(value)
-    return {
-        path
-        for path, by_option in owners.items()
-        if any(answers[option] not in values for option, values in by_option.items())
-    }
-
-
 def expected_files(answers: dict[str, str], package_name: str, project_slug: str) -> set[str]:
     """Every file the manifest predicts for these answers, relative to the project."""
     context = {"package_name": package_name, "project_slug": project_slug}
-    removed = {render_path(path, context) for path in pruned_paths(answers)}
+    pruned = POST_GEN.unselected_paths(PRUNE_MANIFEST, answers)
+    removed = {render_path(path, context) for path in pruned}
     expected = set()
     for path in PROJECT_DIR.rglob("*"):
         if not path.is_file():

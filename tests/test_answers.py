@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .template import COMPONENTS, DEFAULTS, FORBIDDEN, ROOT, yaml_documents
+from .template import COMPONENTS, DEFAULTS, PRE_GEN, ROOT, yaml_documents
 
 COOKIECUTTER = [sys.executable, "-m", "cookiecutter"]
 
@@ -139,19 +139,19 @@ def test_choice_tampered_in_a_replay_file_is_refused_by_the_hook(
 
 
 @pytest.mark.parametrize(
-    ("option", "value", "needed", "accepted"),
-    FORBIDDEN,
-    ids=[f"{option}={value}" for option, value, *_ in FORBIDDEN],
+    "requirement",
+    PRE_GEN.REQUIREMENTS,
+    ids=[f"{option}={value}" for option, value, *_ in PRE_GEN.REQUIREMENTS],
 )
-def test_forbidden_combination_is_refused(
-    tmp_path: Path, option: str, value: str, needed: str, accepted: tuple[str, ...]
-) -> None:
+def test_forbidden_combination_is_refused(tmp_path: Path, requirement: tuple) -> None:
+    option, value, needed, accepted, why = requirement
     other = "none"
     assert other not in accepted
     result = run_cookiecutter(tmp_path, f"{option}={value}", f"{needed}={other}")
     line = assert_refused(result, tmp_path)
     assert line.startswith(f"error: {option}={value!r}: cannot be combined with {needed}={other}")
     assert f"choose {needed}={accepted[0]}" in line, line
+    assert line.endswith(why), line
 
 
 def test_every_component_is_a_choice() -> None:

@@ -14,7 +14,7 @@ import json
 import os
 import re
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -364,10 +364,23 @@ def test_gitops(project: Path, request: pytest.FixtureRequest, passed: Passed) -
 
 
 def overlay_of(project: Path, path: str) -> str:
-    environment = Path(path).name
-    assert (project / path / "kustomization.yaml").is_file(), f"{path}: no overlay there"
-    assert Path(path).parent.as_posix().lstrip("./") == "deploy/k8s/overlays"
-    return environment
+    """The environment of the overlay a GitOps resource points at, inside the repository."""
+    overlay = PurePosixPath(path)  # drops a leading "./", keeps ".."
+    outside = overlay.is_absolute() or ".." in overlay.parts
+    assert not outside, f"{path}: outside the repo"
+    assert overlay.parent.as_posix() == "deploy/k8s/overlays", path
+    assert (project / overlay / "kustomization.yaml").is_file(), f"{path}: no overlay there"
+    return overlay.name
+
+
+@pytest.mark.parametrize("path", ["../deploy/k8s/overlays/dev", "/deploy/k8s/overlays/dev"])
+def test_a_gitops_path_outside_the_repository_is_refused(tmp_path: Path, path: str) -> None:
+    for root in (tmp_path, tmp_path / "project"):
+        (root / "deploy/k8s/overlays/dev").mkdir(parents=True)
+        (root / "deploy/k8s/overlays/dev/kustomization.yaml").write_text("", encoding="utf-8")
+    assert overlay_of(tmp_path / "project", "./deploy/k8s/overlays/dev") == "dev"
+    with pytest.raises(AssertionError, match="outside the repo"):
+        overlay_of(tmp_path / "project", path)
 
 
 def check_flux(project: Path, documents: list[dict[str, Any]], repository: str) -> None:

@@ -66,6 +66,7 @@ def _run(command: list[str], project: Path, environ: dict[str, str]) -> None:
     assert run.returncode == 0, f"{' '.join(command)} failed:\n{output}"
 
 
+@pytest.mark.counts_generated_projects
 @pytest.mark.parametrize(
     "answers",
     [

@@ -24,8 +24,9 @@ RUFF = [sys.executable, "-m", "ruff"]
 LEFTOVER_JINJA = re.compile(r"\{\{|\}\}|\{%|%\}|\{#-|cookiecutter")
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
-# Words that may appear only when the component is enabled: (option, value) -> patterns.
-# A pattern is disabled when the answer for the option is not one of the listed values.
+# Words that may appear only when the component is enabled: (option, values, patterns).
+# The patterns are banned from every file (name and text) when the answer for the option is
+# not one of the listed values.
 KEYWORDS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("ci", ("github-actions",), (r"github actions", r"\.github", r"actions/")),
     ("ci", ("gitlab-ci",), (r"gitlab",)),
@@ -66,6 +67,7 @@ def texts_of(project: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.counts_combinations
 @by_combination
 def test_exact_file_set(project: Path, request: pytest.FixtureRequest) -> None:
     answers = request.node.callspec.params["project"]
@@ -82,26 +84,71 @@ def test_no_empty_folders(project: Path) -> None:
     assert empty == []
 
 
+def leftover_jinja(relative: str, text: str) -> list[str]:
+    """Every Jinja delimiter (or cookiecutter variable) left in one file, with its line."""
+    plain = GITHUB_EXPRESSION.sub("", text)
+    return [
+        f"{relative}:{plain[: match.start()].count(chr(10)) + 1}: {match.group(0)!r} left over"
+        for match in LEFTOVER_JINJA.finditer(plain)
+    ]
+
+
 @by_combination
 def test_no_leftover_jinja(project: Path) -> None:
-    for relative, text in texts_of(project).items():
-        match = LEFTOVER_JINJA.search(GITHUB_EXPRESSION.sub("", text))
-        assert match is None, f"{relative}: {match.group(0)!r} left over"
+    found = [
+        leftover
+        for relative, text in texts_of(project).items()
+        for leftover in leftover_jinja(relative, text)
+    ]
+    assert not found, "\n".join(found)
+
+
+def hand_written_faults(relative: str, text: str) -> list[str]:
+    """What in one file's text a person would not have typed, one line a fault."""
+    if not text:
+        return []
+    faults = []
+    if not text.endswith("\n"):
+        faults.append("no final newline")
+    if text.endswith("\n\n"):
+        faults.append("blank line at the end")
+    if text.startswith("\n"):
+        faults.append("starts with a blank line")
+    if "\n\n\n\n" in text:
+        faults.append("run of blank lines")
+    elif "\n\n\n" in text and (
+        relative.endswith((".yml", ".yaml", ".toml", ".md", ".cfg")) or "." not in relative
+    ):
+        faults.append("two blank lines in a row")
+    trailing = [n for n, line in enumerate(text.splitlines(), 1) if line != line.rstrip()]
+    if trailing:
+        faults.append(f"trailing white space on lines {trailing}")
+    return [f"{relative}: {fault}" for fault in faults]
 
 
 @by_combination
 def test_text_looks_hand_written(project: Path) -> None:
-    for relative, text in texts_of(project).items():
-        if not text:
-            continue
-        assert text.endswith("\n"), f"{relative}: no final newline"
-        assert not text.endswith("\n\n"), f"{relative}: blank line at the end"
-        assert not text.startswith("\n"), f"{relative}: starts with a blank line"
-        assert "\n\n\n\n" not in text, f"{relative}: run of blank lines"
-        if relative.endswith((".yml", ".yaml", ".toml", ".md", ".cfg")) or "." not in relative:
-            assert "\n\n\n" not in text, f"{relative}: two blank lines in a row"
-        trailing = [n for n, line in enumerate(text.splitlines(), 1) if line != line.rstrip()]
-        assert trailing == [], f"{relative}: trailing white space on lines {trailing}"
+    found = [
+        fault
+        for relative, text in texts_of(project).items()
+        for fault in hand_written_faults(relative, text)
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_file_checks_report_every_bad_file_and_line() -> None:
+    texts = {"a.py": "x = 1\n\n\n\n{{ y }}\n", "b.md": "\ntext \n\n\n", "c.yml": "run: ${{ x }}\n"}
+    assert [found for name, text in texts.items() for found in leftover_jinja(name, text)] == [
+        "a.py:5: '{{' left over",
+        "a.py:5: '}}' left over",
+    ]
+    assert [found for name, text in texts.items() for found in hand_written_faults(name, text)] == [
+        "a.py: run of blank lines",
+        "b.md: blank line at the end",
+        "b.md: starts with a blank line",
+        "b.md: two blank lines in a row",
+        "b.md: trailing white space on lines [2]",
+    ]
 
 
 @by_combination

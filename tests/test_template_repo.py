@@ -9,12 +9,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from scripts.examples import differences
+
+from . import test_generated_project, test_matrix
 from .conftest import bake_once
 from .template import (
     CHOICES,
     COMPONENTS,
     COOKIECUTTER,
-    FORBIDDEN,
+    INSTANCES,
+    PRE_GEN,
     PROJECT_DIR,
     PRUNE_MANIFEST,
     ROOT,
@@ -27,24 +33,15 @@ SPACED = re.compile(r"\{\{ cookiecutter\.(\w+) \}\}")
 JINJA = re.compile(r"\{\{|\{%|\{#")
 
 
-def hook_constant(hook: str, name: str):
-    tree = ast.parse((HOOKS / hook).read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(target, ast.Name) and target.id == name for target in node.targets
-        ):
-            return ast.literal_eval(node.value)
-    raise AssertionError(f"{name} not found in {hook}")
-
-
 def test_hook_choices_match_cookiecutter_json() -> None:
-    hook = hook_constant("pre_gen_project.py", "CHOICES")
-    assert {name: list(values) for name, values in hook.items()} == CHOICES
+    assert {name: list(values) for name, values in PRE_GEN.CHOICES.items()} == CHOICES
 
 
-def test_hook_forbidden_combinations_match_the_tests() -> None:
-    hook = hook_constant("pre_gen_project.py", "REQUIREMENTS")
-    assert [tuple(rule[:4]) for rule in hook] == [tuple(rule) for rule in FORBIDDEN]
+def test_hook_requirements_name_real_options_and_values() -> None:
+    for option, value, needed, accepted, why in PRE_GEN.REQUIREMENTS:
+        assert value in CHOICES[option], f"{option}={value}"
+        assert set(accepted) < set(CHOICES[needed]), f"{needed}: {accepted}"
+        assert why.strip(), f"{option}={value}: no reason"
 
 
 def test_every_prompt_has_human_text() -> None:
@@ -90,115 +87,46 @@ def test_hooks_read_answers_as_data() -> None:
         assert 'json.loads(r"""{{ cookiecutter | tojson }}""")' in text
 
 
-DEFAULT_FILES = [
-    ".dvc/.gitignore",
-    ".dvc/config",
-    ".dvcignore",
-    ".github/workflows/ci.yml",
-    ".gitignore",
-    ".dockerignore",
-    ".github/dependabot.yml",
-    ".github/workflows/images.yml",
-    ".github/workflows/monitor.yml",
-    ".github/workflows/promote.yml",
-    ".github/workflows/train.yml",
-    ".pre-commit-config.yaml",
-    ".python-version",
-    "CODEOWNERS",
-    "Dockerfile",
-    "LICENSE",
-    "Makefile",
-    "README.md",
-    "config/params.yaml",
-    "docs/architecture.md",
-    "docs/customise.md",
-    "docs/governance/lifecycle.md",
-    "docs/governance/maturity.md",
-    "docs/governance/roles.md",
-    "docs/index.md",
-    "docs/operations.md",
-    "data/current/shifted.csv",
-    "data/current/unshifted.csv",
-    "data/raw/README.md",
-    "data/raw/houses.csv",
-    "deploy/flux/environments.yaml",
-    "deploy/flux/gitrepository.yaml",
-    "deploy/flux/kustomization.yaml",
-    "deploy/k8s/base/kustomization.yaml",
-    "deploy/k8s/base/monitoring.yaml",
-    "deploy/k8s/base/params.yaml",
-    "deploy/k8s/base/pipeline.yaml",
-    "deploy/k8s/base/serving.yaml",
-    "deploy/k8s/base/workspace.yaml",
-    "deploy/k8s/overlays/dev/kustomization.yaml",
-    "deploy/k8s/overlays/dev/namespace.yaml",
-    "deploy/k8s/overlays/prod/kustomization.yaml",
-    "deploy/k8s/overlays/prod/namespace.yaml",
-    "deploy/k8s/overlays/staging/kustomization.yaml",
-    "deploy/k8s/overlays/staging/namespace.yaml",
-    "dvc.yaml",
-    "mkdocs.yml",
-    "pyproject.toml",
-    "src/house_price_model/__init__.py",
-    "src/house_price_model/__main__.py",
-    "src/house_price_model/adoption/batches.py",
-    "src/house_price_model/artifacts.py",
-    "src/house_price_model/cli.py",
-    "src/house_price_model/config.py",
-    "src/house_price_model/errors.py",
-    "src/house_price_model/logs.py",
-    "src/house_price_model/metrics.py",
-    "src/house_price_model/schema.py",
-    "src/house_price_model/serving/app.py",
-    "src/house_price_model/serving/model.py",
-    "src/house_price_model/serving/predictor.py",
-    "src/house_price_model/serving/store.py",
-    "src/house_price_model/task/__init__.py",
-    "src/house_price_model/task/regression.py",
-    "src/house_price_model/validation/schemas.py",
-    "tests/__init__.py",
-    "tests/cases.py",
-    "tests/conftest.py",
-    "tests/heavy.py",
-    "tests/serving/conftest.py",
-    "tests/serving/server.py",
-    "tests/serving/test_http.py",
-    "tests/serving/test_predictor.py",
-    "tests/serving/test_responsiveness.py",
-    "tests/test_cli.py",
-    "tests/test_config.py",
-    "tests/test_failed_runs.py",
-    "tests/test_gate_stores.py",
-    "tests/test_pipeline.py",
-]
-STAGES = [
-    "adoption",
-    "ingestion",
-    "validation",
-    "versioning",
-    "training",
-    "evaluation",
-    "registry",
-    "serving",
-    "monitoring",
-]
-for _stage in STAGES:
-    DEFAULT_FILES += [
-        f"src/house_price_model/{_stage}/__init__.py",
-        f"src/house_price_model/{_stage}/main.py",
-        f"tests/{_stage}/__init__.py",
-        f"tests/{_stage}/test_{_stage}.py",
-    ]
+EXPECTED_FILES = ROOT / "tests" / "expected_files"
 
 
-def test_default_project_has_exactly_the_known_files(cookies_session) -> None:
-    """A hand-written list, independent of the manifest, for the default answers."""
-    result = bake_once(cookies_session, {})
+def listed_files(instance: str) -> list[str]:
+    text = (EXPECTED_FILES / f"{instance}.txt").read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def baked_instance(cookies_session, instance: str) -> Path:
+    result = bake_once(cookies_session, INSTANCES[instance])
     assert result.exit_code == 0, result.exception
     project = Path(result.project_path)
     assert project.name == "house-price-model"
-    actual = sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
-    assert actual == sorted(DEFAULT_FILES)
+    return project
+
+
+@pytest.mark.parametrize("instance", INSTANCES)
+def test_instance_has_exactly_the_hand_written_files(cookies_session, instance: str) -> None:
+    """Hand-written lists, independent of the manifest, for the named instances."""
+    project = baked_instance(cookies_session, instance)
+    actual = {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()}
+    listed = listed_files(instance)
+    assert listed == sorted(listed), f"{instance}.txt: keep the list sorted"
+    assert sorted(actual - set(listed)) == [], f"generated but not in {instance}.txt"
+    assert sorted(set(listed) - actual) == [], f"in {instance}.txt but not generated"
+
+
+def test_hand_written_lists_are_the_instances() -> None:
+    assert sorted(path.stem for path in EXPECTED_FILES.glob("*.txt")) == sorted(INSTANCES)
+
+
+@pytest.mark.parametrize("instance", INSTANCES)
+def test_examples_are_what_the_template_bakes_today(cookies_session, instance: str) -> None:
+    """examples/ (make examples) is byte for byte what users get, so diffs show changes."""
+    project = baked_instance(cookies_session, instance)
+    assert differences(project, ROOT / "examples" / instance) == [], "make examples"
+
+
+def test_examples_hold_only_the_instances() -> None:
+    assert sorted(path.name for path in (ROOT / "examples").iterdir()) == sorted(INSTANCES)
 
 
 def test_render_path_handles_template_names() -> None:
@@ -316,7 +244,7 @@ def test_generation_prints_only_tailored_next_steps(tmp_path: Path) -> None:
         assert result.stderr == ""
         printed[serving] = result.stdout.splitlines()
     for lines in printed.values():
-        assert lines[:3] == ["Next steps:", "  cd house-price-model", lines[2]]
+        assert lines[:2] == ["Next steps:", "  cd house-price-model"]
         assert lines[2].startswith("  make install ")
         assert lines[3].startswith("  make pipeline    # dvc repro: ingest, validate, train")
         assert lines[-1].startswith("Your data: make adopt-data CSV=path TARGET=column")
@@ -356,3 +284,12 @@ def test_xdist_groups_keep_their_tests_on_one_worker(tmp_path: Path) -> None:
     workers = {path.read_text() for path in tmp_path.glob("worker-*")}
     assert len(list(tmp_path.glob("worker-*"))) == 8
     assert len(workers) == 1, f"one group ran on {sorted(workers)}"
+
+
+def test_the_run_summary_counts_marked_tests() -> None:
+    """The summary lines in conftest.py count tests by marker, which these two carry."""
+    for test, marker in (
+        (test_matrix.test_exact_file_set, "counts_combinations"),
+        (test_generated_project.test_make_install_lint_test_pipeline, "counts_generated_projects"),
+    ):
+        assert marker in {mark.name for mark in test.pytestmark}, test.__name__

@@ -1,0 +1,1 @@
+"""Monitoring: compare current data with the reference data and report drift."""

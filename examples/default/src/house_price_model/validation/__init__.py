@@ -1,0 +1,1 @@
+"""Validation: check raw and processed data against pandera schemas."""

@@ -1,0 +1,1 @@
+"""Versioning: tag data versions in git and push them to the DVC remote."""

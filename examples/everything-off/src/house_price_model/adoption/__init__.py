@@ -1,0 +1,1 @@
+"""Adoption: make a CSV the project's data, with a schema inferred from it."""

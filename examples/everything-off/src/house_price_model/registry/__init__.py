@@ -1,0 +1,1 @@
+"""Registry: make a model that passed the evaluation gate the champion."""

@@ -1,0 +1,58 @@
+"""What the model predicts: the estimator, the target's cleaning, the metrics (with the
+way each one is better), the evaluation plots, the answer per record and how adopt-data
+reads a new target. The other stages use only these names, so they are the same whatever
+the task."""
+
+from .regression import (
+    ANSWER,
+    CHANCE,
+    KIND,
+    METRICS,
+    PLOTS,
+    PREDICT_METHOD,
+    PREDICTED_KIND,
+    SPLIT_DTYPES,
+    STEP,
+    adopt_target,
+    answer_type,
+    answers,
+    check_model,
+    clean_target,
+    default_thresholds,
+    estimator,
+    logged,
+    plot,
+    predicted,
+    predictions,
+    score,
+    target_lines,
+    target_summary,
+    thresholds_review,
+)
+
+__all__ = [
+    "ANSWER",
+    "CHANCE",
+    "KIND",
+    "METRICS",
+    "PLOTS",
+    "PREDICTED_KIND",
+    "PREDICT_METHOD",
+    "SPLIT_DTYPES",
+    "STEP",
+    "adopt_target",
+    "answer_type",
+    "answers",
+    "check_model",
+    "clean_target",
+    "default_thresholds",
+    "estimator",
+    "logged",
+    "plot",
+    "predicted",
+    "predictions",
+    "score",
+    "target_lines",
+    "target_summary",
+    "thresholds_review",
+]

@@ -1,0 +1,142 @@
+"""Shared building block of the DAGs: one command of the pipeline in its own Kubernetes pod.
+
+Every task runs one command of the project's CLI in the training image, with the volumes
+that the workloads of deploy/k8s/base mount (``<project>`` is PROJECT below):
+
+- ``/app/config``: the ``<project>-params`` ConfigMap (config/params.yaml), read-only;
+  ``PARAMS_FILE`` points at it.
+- ``/work``, the working folder: the ``<project>-workspace`` PersistentVolumeClaim.
+  Pods share no disk, so this volume is how a task hands its outputs (processed data, the
+  challenger, reports) to the next one, and what keeps the champion and the local stores
+  from one run to the next. It is ReadWriteOnce: see deploy/k8s/base/workspace.yaml.
+- ``/tmp``: an emptyDir, the only other writable place.
+
+The pods meet the Pod Security Standards' restricted profile (non-root user 10001, no
+privilege escalation, no capabilities, RuntimeDefault seccomp profile, read-only root
+filesystem) and have resource requests and limits.
+
+The environment of the Airflow scheduler and workers sets:
+
+``PIPELINE_IMAGE``
+    The training image, tagged with a commit SHA as CI pushes it. Without it the tasks use
+    the tag ``unreleased``, the placeholder of the Kustomize overlays, which is never pushed:
+    they fail to pull the image (ErrImagePull) until this names a released commit.
+``PIPELINE_NAMESPACE``
+    Where the pods run (default ``<project>-dev``); Airflow's service account needs the
+    right to create pods there.
+``PIPELINE_DATA_SOURCE``, ``PIPELINE_CURRENT_DATA``
+    Passed on as ``DATA_SOURCE`` and ``CURRENT_DATA``, see config/params.yaml. The defaults
+    are those of the env ConfigMap of deploy/k8s/base, which pods started by Airflow
+    cannot name: Kustomize adds a hash to its name.
+
+Like those workloads, the tasks read these Secrets when they exist:
+
+- ``<project>-mlflow``, key ``tracking-uri``: ``MLFLOW_TRACKING_URI``
+- ``<project>-database``, key ``url``: ``DATABASE_URL`` (the request log)
+
+Point Airflow at this folder (the DAG bundle, or DAGS_FOLDER): the DAG files import this
+module by name.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from airflow.sdk import Asset
+from kubernetes.client import models as k8s
+
+PROJECT = "house-price-model"
+ORGANISATION = "my-org"
+REPOSITORY = f"ghcr.io/{ORGANISATION}/{PROJECT}-train"
+RAW_FILES = f"https://github.com/{ORGANISATION}/{PROJECT}/raw/main"
+IMAGE = os.environ.get("PIPELINE_IMAGE", f"{REPOSITORY}:unreleased")
+NAMESPACE = os.environ.get("PIPELINE_NAMESPACE", f"{PROJECT}-dev")
+ENVIRONMENT = {
+    "PARAMS_FILE": "/app/config/params.yaml",
+    "DATA_SOURCE": os.environ.get("PIPELINE_DATA_SOURCE", f"{RAW_FILES}/data/raw/houses.csv"),
+    "CURRENT_DATA": os.environ.get("PIPELINE_CURRENT_DATA", "requests"),
+}
+# Variables set from a key of a Secret when the Secret exists: name -> (Secret, key).
+OPTIONAL_SECRETS = {
+    "MLFLOW_TRACKING_URI": (f"{PROJECT}-mlflow", "tracking-uri"),
+    "DATABASE_URL": (f"{PROJECT}-database", "url"),
+}
+USER_ID = 10001
+WORKDIR = "/work"
+# What the ingestion DAG produces and the training DAG waits for.
+PROCESSED_DATA = Asset(f"{PROJECT}-processed-data")
+
+
+def environment() -> list[k8s.V1EnvVar]:
+    """The variables of every task's container."""
+    variables = [k8s.V1EnvVar(name=name, value=value) for name, value in ENVIRONMENT.items()]
+    for name, (secret, key) in OPTIONAL_SECRETS.items():
+        selector = k8s.V1SecretKeySelector(name=secret, key=key, optional=True)
+        variables.append(
+            k8s.V1EnvVar(name=name, value_from=k8s.V1EnvVarSource(secret_key_ref=selector))
+        )
+    return variables
+
+
+def stage_task(command: str, **kwargs: Any) -> KubernetesPodOperator:
+    """A task that runs ``<package> <command>`` (the project's CLI) in its own pod.
+
+    ``kwargs`` go to the operator (``outlets``, ``retries``, ...).
+    """
+    return KubernetesPodOperator(
+        task_id=command.replace("-", "_"),
+        name=f"{PROJECT}-{command}",
+        namespace=NAMESPACE,
+        image=IMAGE,
+        cmds=["house_price_model"],
+        arguments=[command],
+        env_vars=environment(),
+        labels={"app.kubernetes.io/part-of": PROJECT, "app.kubernetes.io/component": command},
+        volumes=[
+            k8s.V1Volume(
+                name="workspace",
+                persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(
+                    claim_name=f"{PROJECT}-workspace"
+                ),
+            ),
+            k8s.V1Volume(
+                name="params",
+                config_map=k8s.V1ConfigMapVolumeSource(name=f"{PROJECT}-params"),
+            ),
+            k8s.V1Volume(name="tmp", empty_dir=k8s.V1EmptyDirVolumeSource()),
+        ],
+        volume_mounts=[
+            k8s.V1VolumeMount(name="workspace", mount_path=WORKDIR),
+            k8s.V1VolumeMount(name="params", mount_path="/app/config", read_only=True),
+            k8s.V1VolumeMount(name="tmp", mount_path="/tmp"),
+        ],
+        # The operator has no argument for it: the working folder comes from a base pod.
+        full_pod_spec=k8s.V1Pod(
+            spec=k8s.V1PodSpec(containers=[k8s.V1Container(name="base", working_dir=WORKDIR)])
+        ),
+        security_context=k8s.V1PodSecurityContext(
+            run_as_non_root=True,
+            run_as_user=USER_ID,
+            run_as_group=USER_ID,
+            fs_group=USER_ID,
+            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
+        ),
+        container_security_context=k8s.V1SecurityContext(
+            allow_privilege_escalation=False,
+            capabilities=k8s.V1Capabilities(drop=["ALL"]),
+            read_only_root_filesystem=True,
+        ),
+        container_resources=k8s.V1ResourceRequirements(
+            requests={"cpu": "500m", "memory": "1Gi"},
+            limits={"cpu": "2", "memory": "2Gi"},
+        ),
+        automount_service_account_token=False,
+        # The first pull of the image on a node can take minutes.
+        startup_timeout_seconds=600,
+        execution_timeout=timedelta(hours=1),
+        log_events_on_failure=True,
+        **kwargs,
+    )

@@ -1,0 +1,1 @@
+"""Ingestion: read the raw CSV, clean it and split it into train, validation and test sets."""

@@ -1,0 +1,1 @@
+"""Serving: the prediction service that answers requests with the champion model."""

@@ -1,0 +1,1 @@
+"""Training: fit the preprocessing and regressor pipeline on the training split."""

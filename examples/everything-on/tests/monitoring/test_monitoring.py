@@ -1,0 +1,161 @@
+"""Tests of the monitoring stage: the planted shift is caught, the unshifted batch passes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from house_price_model import schema
+from house_price_model.artifacts import load_model
+from house_price_model.config import Settings
+from house_price_model.errors import DataError
+from house_price_model.monitoring.main import (
+    PREDICTION,
+    run,
+)
+from house_price_model.task import (
+    answers,
+    predictions,
+)
+
+# Evidently is slow to import: keep these tests on one worker of pytest-xdist.
+pytestmark = pytest.mark.xdist_group("monitoring")
+
+
+def _with_current(settings: Settings, current: str) -> Settings:
+    return dataclasses.replace(
+        settings, monitoring=dataclasses.replace(settings.monitoring, current=current)
+    )
+
+
+def test_planted_shift_fails_with_one_line(
+    ingested_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(_with_current(ingested_settings, "data/current/shifted.csv")) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("drift: ")
+    summary = json.loads((ingested_settings.monitoring.reports_dir / "drift.json").read_text())
+    assert summary["drift"] is True
+    assert summary["drifted_columns"]
+    assert all(name in lines[0] for name in summary["drifted_columns"])
+    assert summary["drifted_share"] >= ingested_settings.monitoring.drift_share
+    html = (ingested_settings.monitoring.reports_dir / "drift.html").read_text(encoding="utf-8")
+    assert "<html" in html.lower()
+
+
+def test_unshifted_batch_passes(ingested_settings: Settings) -> None:
+    assert run(_with_current(ingested_settings, "data/current/unshifted.csv")) == 0
+    summary = json.loads((ingested_settings.monitoring.reports_dir / "drift.json").read_text())
+    assert summary["drift"] is False
+    assert summary["drifted_share"] < ingested_settings.monitoring.drift_share
+    assert summary["prediction"] is None  # no champion yet: the features alone
+
+
+def test_the_champions_predictions_are_compared_too(trained_settings: Settings) -> None:
+    assert run(_with_current(trained_settings, "data/current/unshifted.csv")) == 0
+    summary = json.loads((trained_settings.monitoring.reports_dir / "drift.json").read_text())
+    assert summary["prediction"]["drifted"] is False
+    assert PREDICTION not in summary["columns"]
+    assert run(_with_current(trained_settings, "data/current/shifted.csv")) == 1
+    summary = json.loads((trained_settings.monitoring.reports_dir / "drift.json").read_text())
+    assert set(summary["prediction"]) == {"method", "threshold", "score", "drifted"}
+
+
+def workflow_summary(tmp_path: Path) -> str:
+    """The job summary the monitor workflow writes from the report in this workspace."""
+    import yaml
+
+    workflow = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "monitor.yml"
+    steps = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]["drift"]["steps"]
+    command = next(step["run"] for step in steps if step.get("name", "").endswith("summary"))
+    script = command.split("<<'EOF'\n", 1)[1].rsplit("EOF", 1)[0]
+    summary = tmp_path / "summary.md"
+    subprocess.run(
+        [sys.executable, "-c", script],
+        check=True,
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    return summary.read_text(encoding="utf-8")
+
+
+def test_the_workflow_summary_shows_the_columns_and_the_predictions(
+    trained_settings: Settings, tmp_path: Path
+) -> None:
+    assert run(_with_current(trained_settings, "data/current/shifted.csv")) == 1
+    report = json.loads((trained_settings.monitoring.reports_dir / "drift.json").read_text())
+    text = workflow_summary(tmp_path)
+    assert text.startswith("## Data drift\n\n**Drift**")
+    assert all(f"| {name} |" in text for name in report["columns"])
+    assert "The champion's predictions" in text
+
+
+def test_the_workflow_summary_says_when_no_champion_was_compared(
+    ingested_settings: Settings, tmp_path: Path
+) -> None:
+    assert run(_with_current(ingested_settings, "data/current/unshifted.csv")) == 0
+    text = workflow_summary(tmp_path)
+    assert text.startswith("## Data drift\n\nNo drift")
+    assert "the predictions were not compared" in text
+
+
+def test_batch_without_a_feature_is_refused(ingested_settings: Settings) -> None:
+    feature = schema.FEATURES[0]
+    batch = pd.read_csv("data/current/unshifted.csv").drop(columns=feature)
+    batch.to_csv("partial.csv", index=False)
+    with pytest.raises(DataError, match=f"missing column '{feature}'"):
+        run(_with_current(ingested_settings, "partial.csv"))
+
+
+def test_too_few_rows_are_refused_not_called_no_drift(ingested_settings: Settings) -> None:
+    minimum = ingested_settings.monitoring.min_rows
+    batch = pd.read_csv("data/current/shifted.csv").head(minimum - 1)
+    batch.to_csv("few.csv", index=False)
+    with pytest.raises(DataError, match=rf"few.csv: {minimum - 1} rows, fewer than monitoring"):
+        run(_with_current(ingested_settings, "few.csv"))
+    assert not (ingested_settings.monitoring.reports_dir / "drift.json").exists()
+
+
+def test_logged_requests_can_be_the_current_data(ingested_settings: Settings) -> None:
+    from house_price_model.serving.store import (
+        PredictionLog,
+        log_rows,
+    )
+
+    records = pd.read_csv("data/current/shifted.csv").to_dict("records")
+    store = PredictionLog(ingested_settings.serving.database_url)
+    store.add(log_rows("r1", ("model", "1"), records, [None] * len(records), 1.0))
+    store.close()
+    assert run(_with_current(ingested_settings, "requests")) == 1
+    summary = json.loads((ingested_settings.monitoring.reports_dir / "drift.json").read_text())
+    assert summary["current_rows"] == len(records)
+
+
+def test_answers_that_drift_alone_are_flagged(
+    trained_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Requests like the training data, answered with one and the same answer: only the
+    predictions drifted, and that is drift."""
+    from house_price_model.serving.store import (
+        PredictionLog,
+        log_rows,
+    )
+
+    records = pd.read_csv("data/current/unshifted.csv").to_dict("records")
+    model, _ = load_model(trained_settings.registry.champion_dir)
+    [answer] = answers(np.asarray(predictions(model, pd.DataFrame(records[:1]))))
+    store = PredictionLog(trained_settings.serving.database_url)
+    store.add(log_rows("r1", ("model", "1"), records, [answer] * len(records), 1.0))
+    store.close()
+    assert run(_with_current(trained_settings, "requests")) == 1
+    summary = json.loads((trained_settings.monitoring.reports_dir / "drift.json").read_text())
+    assert summary["drifted_share"] < trained_settings.monitoring.drift_share
+    assert summary["prediction"]["drifted"] is True
+    assert PREDICTION in capsys.readouterr().err
