@@ -10,6 +10,7 @@ image tags, pinned actions, job timeouts, GitOps paths) are checked on every com
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -328,6 +329,28 @@ def test_kubernetes_overlays(project: Path, request: pytest.FixtureRequest, pass
     for environment, text in built.items():
         documents = [doc for doc in yaml.safe_load_all(text) if doc]
         check_environment(environment, documents, answers, params)
+    if answers["orchestrator"] == "airflow":
+        check_dag_sources(project / "dags" / "pod_tasks.py", answers)
+
+
+def check_dag_sources(path: Path, answers: dict[str, str]) -> None:
+    """The DAGs' pods run the image CI pushes and read the data the repository holds."""
+    constants: dict[str, str] = {}
+    for statement in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(statement, ast.Assign) and isinstance(
+            statement.value, ast.Constant | ast.JoinedStr
+        ):
+            value = ast.Expression(statement.value)  # a literal or an f-string of the ones before
+            for target in statement.targets:
+                assert isinstance(target, ast.Name)
+                constants[target.id] = eval(compile(value, str(path), "eval"), {}, constants)
+    assert constants["REPOSITORY"] == f"{answers['prefix']}-train"
+    host = "gitlab.com" if answers["ci"] == "gitlab-ci" else "github.com"
+    raw = "-/raw/main" if answers["ci"] == "gitlab-ci" else "raw/main"
+    assert (
+        constants["RAW_FILES"]
+        == f"https://{host}/{answers['organisation']}/{answers['slug']}/{raw}"
+    )
 
 
 # --- GitOps -----------------------------------------------------------------------------

@@ -57,13 +57,9 @@ from kubernetes.client import models as k8s
 
 PROJECT = "{{ cookiecutter.project_slug }}"
 ORGANISATION = "{{ cookiecutter.organisation }}"
-{%- if cookiecutter.ci == "gitlab-ci" %}
-REPOSITORY = f"registry.gitlab.com/{ORGANISATION}/{PROJECT}/{PROJECT}-train"
-RAW_FILES = f"https://gitlab.com/{ORGANISATION}/{PROJECT}/-/raw/main"
-{%- else %}
-REPOSITORY = f"ghcr.io/{ORGANISATION}/{PROJECT}-train"
-RAW_FILES = f"https://github.com/{ORGANISATION}/{PROJECT}/raw/main"
-{%- endif %}
+# The training image CI pushes, and the repository's files on its main branch.
+REPOSITORY = f"{{ cookiecutter.__image_shape }}-train"
+RAW_FILES = f"{{ cookiecutter.__raw_shape }}"
 IMAGE = os.environ.get("PIPELINE_IMAGE", f"{REPOSITORY}:unreleased")
 NAMESPACE = os.environ.get("PIPELINE_NAMESPACE", f"{PROJECT}-dev")
 ENVIRONMENT = {
@@ -79,8 +75,8 @@ ENVIRONMENT = {
 {%- endif %}
 {%- endif %}
 }
-{%- if mlflow or request_log %}
 # Variables set from a key of a Secret when the Secret exists: name -> (Secret, key).
+{%- if mlflow or request_log %}
 OPTIONAL_SECRETS = {
 {%- if mlflow %}
     "MLFLOW_TRACKING_URI": (f"{PROJECT}-mlflow", "tracking-uri"),
@@ -89,6 +85,8 @@ OPTIONAL_SECRETS = {
     "DATABASE_URL": (f"{PROJECT}-database", "url"),
 {%- endif %}
 }
+{%- else %}
+OPTIONAL_SECRETS: dict[str, tuple[str, str]] = {}
 {%- endif %}
 USER_ID = 10001
 WORKDIR = "/work"
@@ -98,7 +96,6 @@ PROCESSED_DATA = Asset(f"{PROJECT}-processed-data")
 
 def environment() -> list[k8s.V1EnvVar]:
     """The variables of every task's container."""
-{%- if mlflow or request_log %}
     variables = [k8s.V1EnvVar(name=name, value=value) for name, value in ENVIRONMENT.items()]
     for name, (secret, key) in OPTIONAL_SECRETS.items():
         selector = k8s.V1SecretKeySelector(name=secret, key=key, optional=True)
@@ -106,9 +103,41 @@ def environment() -> list[k8s.V1EnvVar]:
             k8s.V1EnvVar(name=name, value_from=k8s.V1EnvVarSource(secret_key_ref=selector))
         )
     return variables
-{%- else %}
-    return [k8s.V1EnvVar(name=name, value=value) for name, value in ENVIRONMENT.items()]
-{%- endif %}
+
+
+def volumes() -> list[k8s.V1Volume]:
+    """The shared workspace, the params ConfigMap (read-only) and a scratch ``/tmp``."""
+    return [
+        k8s.V1Volume(
+            name="workspace",
+            persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(
+                claim_name=f"{PROJECT}-workspace"
+            ),
+        ),
+        k8s.V1Volume(
+            name="params",
+            config_map=k8s.V1ConfigMapVolumeSource(name=f"{PROJECT}-params"),
+        ),
+        k8s.V1Volume(name="tmp", empty_dir=k8s.V1EmptyDirVolumeSource()),
+    ]
+
+
+def restricted() -> dict[str, Any]:
+    """The pod's and container's security contexts of the restricted Pod Security profile."""
+    return {
+        "security_context": k8s.V1PodSecurityContext(
+            run_as_non_root=True,
+            run_as_user=USER_ID,
+            run_as_group=USER_ID,
+            fs_group=USER_ID,
+            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
+        ),
+        "container_security_context": k8s.V1SecurityContext(
+            allow_privilege_escalation=False,
+            capabilities=k8s.V1Capabilities(drop=["ALL"]),
+            read_only_root_filesystem=True,
+        ),
+    }
 
 
 def stage_task(command: str, **kwargs: Any) -> KubernetesPodOperator:
@@ -125,19 +154,7 @@ def stage_task(command: str, **kwargs: Any) -> KubernetesPodOperator:
         arguments=[command],
         env_vars=environment(),
         labels={"app.kubernetes.io/part-of": PROJECT, "app.kubernetes.io/component": command},
-        volumes=[
-            k8s.V1Volume(
-                name="workspace",
-                persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(
-                    claim_name=f"{PROJECT}-workspace"
-                ),
-            ),
-            k8s.V1Volume(
-                name="params",
-                config_map=k8s.V1ConfigMapVolumeSource(name=f"{PROJECT}-params"),
-            ),
-            k8s.V1Volume(name="tmp", empty_dir=k8s.V1EmptyDirVolumeSource()),
-        ],
+        volumes=volumes(),
         volume_mounts=[
             k8s.V1VolumeMount(name="workspace", mount_path=WORKDIR),
             k8s.V1VolumeMount(name="params", mount_path="/app/config", read_only=True),
@@ -147,18 +164,7 @@ def stage_task(command: str, **kwargs: Any) -> KubernetesPodOperator:
         full_pod_spec=k8s.V1Pod(
             spec=k8s.V1PodSpec(containers=[k8s.V1Container(name="base", working_dir=WORKDIR)])
         ),
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=USER_ID,
-            run_as_group=USER_ID,
-            fs_group=USER_ID,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-            read_only_root_filesystem=True,
-        ),
+        **restricted(),
         container_resources=k8s.V1ResourceRequirements(
             requests={"cpu": "500m", "memory": "1Gi"},
             limits={"cpu": "2", "memory": "2Gi"},

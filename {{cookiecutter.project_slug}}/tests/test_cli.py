@@ -45,7 +45,9 @@ EXPECTED_COMMANDS = {
 
 def test_commands_are_the_enabled_stages() -> None:
     assert {name: module for name, (module, _) in COMMANDS.items()} == EXPECTED_COMMANDS
-    assert set(PIPELINE) <= set(EXPECTED_COMMANDS)
+    assert list(COMMANDS) == list(EXPECTED_COMMANDS), "the order of --help"
+    expected = ("ingest", {% if cookiecutter.data_validation == "pandera" %}"validate", {% endif %}"train", "evaluate", "register")
+    assert expected == PIPELINE
 
 
 def test_every_stage_module_has_a_run_function() -> None:

@@ -50,6 +50,7 @@ from kubernetes.client import models as k8s
 
 PROJECT = "house-price-model"
 ORGANISATION = "my-org"
+# The training image CI pushes, and the repository's files on its main branch.
 REPOSITORY = f"ghcr.io/{ORGANISATION}/{PROJECT}-train"
 RAW_FILES = f"https://github.com/{ORGANISATION}/{PROJECT}/raw/main"
 IMAGE = os.environ.get("PIPELINE_IMAGE", f"{REPOSITORY}:unreleased")
@@ -81,6 +82,41 @@ def environment() -> list[k8s.V1EnvVar]:
     return variables
 
 
+def volumes() -> list[k8s.V1Volume]:
+    """The shared workspace, the params ConfigMap (read-only) and a scratch ``/tmp``."""
+    return [
+        k8s.V1Volume(
+            name="workspace",
+            persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(
+                claim_name=f"{PROJECT}-workspace"
+            ),
+        ),
+        k8s.V1Volume(
+            name="params",
+            config_map=k8s.V1ConfigMapVolumeSource(name=f"{PROJECT}-params"),
+        ),
+        k8s.V1Volume(name="tmp", empty_dir=k8s.V1EmptyDirVolumeSource()),
+    ]
+
+
+def restricted() -> dict[str, Any]:
+    """The pod's and container's security contexts of the restricted Pod Security profile."""
+    return {
+        "security_context": k8s.V1PodSecurityContext(
+            run_as_non_root=True,
+            run_as_user=USER_ID,
+            run_as_group=USER_ID,
+            fs_group=USER_ID,
+            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
+        ),
+        "container_security_context": k8s.V1SecurityContext(
+            allow_privilege_escalation=False,
+            capabilities=k8s.V1Capabilities(drop=["ALL"]),
+            read_only_root_filesystem=True,
+        ),
+    }
+
+
 def stage_task(command: str, **kwargs: Any) -> KubernetesPodOperator:
     """A task that runs ``<package> <command>`` (the project's CLI) in its own pod.
 
@@ -95,19 +131,7 @@ def stage_task(command: str, **kwargs: Any) -> KubernetesPodOperator:
         arguments=[command],
         env_vars=environment(),
         labels={"app.kubernetes.io/part-of": PROJECT, "app.kubernetes.io/component": command},
-        volumes=[
-            k8s.V1Volume(
-                name="workspace",
-                persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(
-                    claim_name=f"{PROJECT}-workspace"
-                ),
-            ),
-            k8s.V1Volume(
-                name="params",
-                config_map=k8s.V1ConfigMapVolumeSource(name=f"{PROJECT}-params"),
-            ),
-            k8s.V1Volume(name="tmp", empty_dir=k8s.V1EmptyDirVolumeSource()),
-        ],
+        volumes=volumes(),
         volume_mounts=[
             k8s.V1VolumeMount(name="workspace", mount_path=WORKDIR),
             k8s.V1VolumeMount(name="params", mount_path="/app/config", read_only=True),
@@ -117,18 +141,7 @@ def stage_task(command: str, **kwargs: Any) -> KubernetesPodOperator:
         full_pod_spec=k8s.V1Pod(
             spec=k8s.V1PodSpec(containers=[k8s.V1Container(name="base", working_dir=WORKDIR)])
         ),
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=USER_ID,
-            run_as_group=USER_ID,
-            fs_group=USER_ID,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-            read_only_root_filesystem=True,
-        ),
+        **restricted(),
         container_resources=k8s.V1ResourceRequirements(
             requests={"cpu": "500m", "memory": "1Gi"},
             limits={"cpu": "2", "memory": "2Gi"},

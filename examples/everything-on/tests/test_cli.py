@@ -37,7 +37,9 @@ EXPECTED_COMMANDS = {
 
 def test_commands_are_the_enabled_stages() -> None:
     assert {name: module for name, (module, _) in COMMANDS.items()} == EXPECTED_COMMANDS
-    assert set(PIPELINE) <= set(EXPECTED_COMMANDS)
+    assert list(COMMANDS) == list(EXPECTED_COMMANDS), "the order of --help"
+    expected = ("ingest", "validate", "train", "evaluate", "register")
+    assert expected == PIPELINE
 
 
 def test_every_stage_module_has_a_run_function() -> None:

@@ -11,67 +11,35 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
 
 from . import __version__
+from .commands import Command
 from .config import ConfigError, Settings, load_settings
 from .errors import PipelineError
 from .logs import configure_logging
 
-# command -> (module that implements it, one-line help)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "adopt-data": ("adoption.main", "make a CSV the project's data: infer schema.py and the rest"),
-    "ingest": ("ingestion.main", "read the raw CSV, clean it and write train/val/test splits"),
-{%- if cookiecutter.data_validation == "pandera" %}
-    "validate": ("validation.main", "check raw and processed data against their schemas"),
-{%- endif %}
-{%- if cookiecutter.data_versioning == "dvc" %}
-    "version-data": ("versioning.main", "tag the current data version in git and DVC"),
-{%- endif %}
-    "train": ("training.main", "fit the model on the training split"),
-    "evaluate": ("evaluation.main", "score the model on the test split and apply the gate"),
-    "register": ("registry.main", "make the model champion if it passed the gate"),
-{%- if cookiecutter.serving != "none" %}
-    "serve": ("serving.main", "start the prediction service"),
-{%- endif %}
-{%- if cookiecutter.monitoring == "evidently" %}
-    "monitor": ("monitoring.main", "compare current data with the reference and report drift"),
-{%- endif %}
-}
-# The stages `pipeline` runs, in order.
-PIPELINE: tuple[str, ...] = (
-    "ingest",
-{%- if cookiecutter.data_validation == "pandera" %}
-    "validate",
-{%- endif %}
-    "train",
-    "evaluate",
-    "register",
-)
 
-# Options of single commands: command -> (flag, argparse keywords) pairs.
-OPTIONS: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
-    "adopt-data": (
-        ("csv", {"metavar": "CSV", "help": "the table to adopt: a local CSV file"}),
-        ("--target", {"required": True, "metavar": "COLUMN", "help": "the column to predict"}),
-        (
-            "--force",
-            {"action": "store_true", "help": "replace data that adopt-data wrote before"},
-        ),
-    ),
-{%- if cookiecutter.data_versioning == "dvc" %}
-    "version-data": (
-        (
-            "--bump",
-            {
-                "choices": ("major", "minor", "patch"),
-                "default": "patch",
-                "help": "part of the version number to increase (default: patch)",
-            },
-        ),
-    ),
-{%- endif %}
-}
+def stage_commands() -> dict[str, tuple[str, Command]]:
+    """command -> (the stage module that runs it, its Command), in ``position`` order.
+
+    Every sub-package with a ``main.py`` is a stage and declares its ``COMMAND`` in its
+    ``__init__.py``, which imports nothing heavy.
+    """
+    found = []
+    for folder in sorted(Path(__file__).parent.iterdir()):
+        if (folder / "main.py").is_file():
+            stage = importlib.import_module(f"{__package__}.{folder.name}")
+            found.append((stage.COMMAND, f"{folder.name}.main"))
+    found.sort(key=lambda item: item[0].position)
+    return {command.name: (module, command) for command, module in found}
+
+
+STAGES = stage_commands()
+# command -> (module that implements it, one-line help)
+COMMANDS = {name: (module, command.summary) for name, (module, command) in STAGES.items()}
+# The stages `pipeline` runs, in order.
+PIPELINE = tuple(name for name, (_, command) in STAGES.items() if command.pipeline)
 # Parsed arguments that are not options of a stage.
 GLOBAL_OPTIONS = ("command", "params")
 
@@ -80,7 +48,7 @@ log = logging.getLogger(__name__)
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="{{ cookiecutter.package_name }}",
+        prog=__package__,
         description="Run the stages of the machine-learning pipeline.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -92,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (_, summary) in COMMANDS.items():
         command = commands.add_parser(name, help=summary, description=summary)
-        for flag, keywords in OPTIONS.get(name, ()):
+        for flag, keywords in STAGES[name][1].options:
             command.add_argument(flag, **keywords)
     commands.add_parser(
         "pipeline",

@@ -54,6 +54,13 @@ class VersioningSettings:
     tag_prefix: str
     version: str
 {%- endif %}
+{%- if cookiecutter.data_validation == "pandera" %}
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidationSettings:
+    report: Path
+{%- endif %}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +90,11 @@ class EvaluationSettings:
                 raise ConfigError(f"{where}: unknown; use min_ or max_ and one of {names}")
             numbers[key] = _to_number(float)(value, where)
         object.__setattr__(self, "thresholds", numbers)
+
+    @property
+    def report(self) -> Path:
+        """The gate's decision with the test metrics, which the registry stage reads."""
+        return self.reports_dir / "metrics.json"
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 
 
@@ -142,6 +154,9 @@ class Settings:
     data: DataSettings
 {%- if cookiecutter.data_versioning == "dvc" %}
     versioning: VersioningSettings
+{%- endif %}
+{%- if cookiecutter.data_validation == "pandera" %}
+    validation: ValidationSettings
 {%- endif %}
     training: TrainingSettings
     evaluation: EvaluationSettings

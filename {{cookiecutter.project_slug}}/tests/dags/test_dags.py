@@ -24,11 +24,7 @@ DAGS = Path(__file__).resolve().parents[2] / "dags"
 PROJECT = "{{ cookiecutter.project_slug }}"
 PACKAGE = "{{ cookiecutter.package_name }}"
 ORGANISATION = "{{ cookiecutter.organisation }}"
-{%- if cookiecutter.ci == "gitlab-ci" %}
-REPOSITORY = f"registry.gitlab.com/{ORGANISATION}/{PROJECT}/{PROJECT}-train"
-{%- else %}
-REPOSITORY = f"ghcr.io/{ORGANISATION}/{PROJECT}-train"
-{%- endif %}
+REPOSITORY = f"{{ cookiecutter.__image_shape }}-train"
 # DAG id -> its tasks, each one downstream of the one before.
 ORDER = {
     f"{PACKAGE}_ingestion": ["ingest"{% if cookiecutter.data_validation == "pandera" %}, "validate"{% endif %}],

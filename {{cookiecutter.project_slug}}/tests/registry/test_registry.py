@@ -13,18 +13,22 @@ from {{ cookiecutter.package_name }}.artifacts import (
 )
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.errors import PipelineError
-from {{ cookiecutter.package_name }}.registry.main import (
-{%- if cookiecutter.serving == "kserve" %}
-    KSERVE_DIR,
-{%- endif %}
+from {{ cookiecutter.package_name }}.registry.champion import (
     local_champion,
+)
+{%- if cookiecutter.serving == "kserve" %}
+from {{ cookiecutter.package_name }}.registry.kserve import (
+    KSERVE_DIR,
+)
+{%- endif %}
+from {{ cookiecutter.package_name }}.registry.main import (
     run,
 )
 
 
 def amend_report(settings: Settings, **changes: object) -> dict:
     """Change the evaluation report on disk; return it as it was."""
-    path = settings.evaluation.reports_dir / "metrics.json"
+    path = settings.evaluation.report
     report = json.loads(path.read_text())
     write_json(path, {**report, **changes})
     return report

@@ -95,7 +95,7 @@ def test_worse_model_is_refused_and_never_becomes_champion(
     before = (trained_settings.registry.champion_dir / "model.json").read_bytes()
     for stage in ("train", "evaluate", "register"):
         assert main([stage]) == 0
-    report = json.loads((trained_settings.evaluation.reports_dir / "metrics.json").read_text())
+    report = json.loads(trained_settings.evaluation.report.read_text())
     assert report["promote"] is False
     [champion_report] = report["champions"]
     assert not METRICS[PRIMARY].beats(report[PRIMARY], champion_report[PRIMARY])

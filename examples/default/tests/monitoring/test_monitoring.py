@@ -14,9 +14,11 @@ import pytest
 
 from house_price_model import schema
 from house_price_model.artifacts import load_model
+from house_price_model.cli import main
 from house_price_model.config import Settings
 from house_price_model.errors import DataError
 from house_price_model.monitoring.main import (
+    EXIT_DRIFT,
     PREDICTION,
     run,
 )
@@ -35,10 +37,21 @@ def _with_current(settings: Settings, current: str) -> Settings:
     )
 
 
+def test_the_command_tells_drift_from_a_check_that_failed(
+    ingested_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the command line: drift exits EXIT_DRIFT, a batch it cannot read exits 1."""
+    del ingested_settings  # the working folder: an ingested private copy of the project
+    monkeypatch.setenv("CURRENT_DATA", "data/current/shifted.csv")
+    assert main(["monitor"]) == EXIT_DRIFT == 3
+    monkeypatch.setenv("CURRENT_DATA", "data/current/no-such-batch.csv")
+    assert main(["monitor"]) == 1
+
+
 def test_planted_shift_fails_with_one_line(
     ingested_settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(_with_current(ingested_settings, "data/current/shifted.csv")) == 1
+    assert run(_with_current(ingested_settings, "data/current/shifted.csv")) == EXIT_DRIFT
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("drift: ")
@@ -64,7 +77,7 @@ def test_the_champions_predictions_are_compared_too(trained_settings: Settings) 
     summary = json.loads((trained_settings.monitoring.reports_dir / "drift.json").read_text())
     assert summary["prediction"]["drifted"] is False
     assert PREDICTION not in summary["columns"]
-    assert run(_with_current(trained_settings, "data/current/shifted.csv")) == 1
+    assert run(_with_current(trained_settings, "data/current/shifted.csv")) == EXIT_DRIFT
     summary = json.loads((trained_settings.monitoring.reports_dir / "drift.json").read_text())
     assert set(summary["prediction"]) == {"method", "threshold", "score", "drifted"}
 
@@ -89,7 +102,7 @@ def workflow_summary(tmp_path: Path) -> str:
 def test_the_workflow_summary_shows_the_columns_and_the_predictions(
     trained_settings: Settings, tmp_path: Path
 ) -> None:
-    assert run(_with_current(trained_settings, "data/current/shifted.csv")) == 1
+    assert run(_with_current(trained_settings, "data/current/shifted.csv")) == EXIT_DRIFT
     report = json.loads((trained_settings.monitoring.reports_dir / "drift.json").read_text())
     text = workflow_summary(tmp_path)
     assert text.startswith("## Data drift\n\n**Drift**")
@@ -133,7 +146,7 @@ def test_logged_requests_can_be_the_current_data(ingested_settings: Settings) ->
     store = PredictionLog(ingested_settings.serving.database_url)
     store.add(log_rows("r1", ("model", "1"), records, [None] * len(records), 1.0))
     store.close()
-    assert run(_with_current(ingested_settings, "requests")) == 1
+    assert run(_with_current(ingested_settings, "requests")) == EXIT_DRIFT
     summary = json.loads((ingested_settings.monitoring.reports_dir / "drift.json").read_text())
     assert summary["current_rows"] == len(records)
 
@@ -154,7 +167,7 @@ def test_answers_that_drift_alone_are_flagged(
     store = PredictionLog(trained_settings.serving.database_url)
     store.add(log_rows("r1", ("model", "1"), records, [answer] * len(records), 1.0))
     store.close()
-    assert run(_with_current(trained_settings, "requests")) == 1
+    assert run(_with_current(trained_settings, "requests")) == EXIT_DRIFT
     summary = json.loads((trained_settings.monitoring.reports_dir / "drift.json").read_text())
     assert summary["drifted_share"] < trained_settings.monitoring.drift_share
     assert summary["prediction"]["drifted"] is True

@@ -75,6 +75,11 @@ class EvaluationSettings:
             numbers[key] = _to_number(float)(value, where)
         object.__setattr__(self, "thresholds", numbers)
 
+    @property
+    def report(self) -> Path:
+        """The gate's decision with the test metrics, which the registry stage reads."""
+        return self.reports_dir / "metrics.json"
+
 
 @dataclasses.dataclass(frozen=True)
 class RegistrySettings:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Exit statuses of the command line: 0 done; 1 a stage stopped (a PipelineError, said in
+# one line); 2 bad configuration or usage. A stage may define its own above these.
+
 
 class PipelineError(Exception):
     """A stage cannot go on; the message says why. Nothing has been overwritten."""

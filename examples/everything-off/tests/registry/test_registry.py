@@ -13,15 +13,17 @@ from house_price_model.artifacts import (
 )
 from house_price_model.config import Settings
 from house_price_model.errors import PipelineError
-from house_price_model.registry.main import (
+from house_price_model.registry.champion import (
     local_champion,
+)
+from house_price_model.registry.main import (
     run,
 )
 
 
 def amend_report(settings: Settings, **changes: object) -> dict:
     """Change the evaluation report on disk; return it as it was."""
-    path = settings.evaluation.reports_dir / "metrics.json"
+    path = settings.evaluation.report
     report = json.loads(path.read_text())
     write_json(path, {**report, **changes})
     return report

@@ -55,6 +55,11 @@ class VersioningSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class ValidationSettings:
+    report: Path
+
+
+@dataclasses.dataclass(frozen=True)
 class TrainingSettings:
     model_dir: Path
     hyperparameters: dict[str, Any]
@@ -81,6 +86,11 @@ class EvaluationSettings:
                 raise ConfigError(f"{where}: unknown; use min_ or max_ and one of {names}")
             numbers[key] = _to_number(float)(value, where)
         object.__setattr__(self, "thresholds", numbers)
+
+    @property
+    def report(self) -> Path:
+        """The gate's decision with the test metrics, which the registry stage reads."""
+        return self.reports_dir / "metrics.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,6 +139,7 @@ class Settings:
     logging: LoggingSettings
     data: DataSettings
     versioning: VersioningSettings
+    validation: ValidationSettings
     training: TrainingSettings
     evaluation: EvaluationSettings
     tracking: TrackingSettings

@@ -40,7 +40,7 @@ from ..cases import (
 def test_bundled_data_passes_and_is_reported(settings: Settings) -> None:
     assert ingest(settings) == 0
     assert run(settings) == 0
-    report = json.loads((settings.evaluation.reports_dir / "validation.json").read_text())
+    report = json.loads(settings.validation.report.read_text())
     assert report["passed"] is True
     assert report["rows"]["raw"] == len(pd.read_csv(settings.data.source))
 

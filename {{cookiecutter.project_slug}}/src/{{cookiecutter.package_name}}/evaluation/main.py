@@ -29,7 +29,6 @@ from ..registry.main import known_champions
 from ..task import METRICS, plot, score
 
 log = logging.getLogger(__name__)
-REPORT = Path("metrics.json")
 PLOTS = Path("plots")
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 
@@ -78,7 +77,7 @@ def run(settings: Settings) -> int:
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
         log_to_mlflow(settings, metadata["mlflow"]["run_id"], report, plots)
 {%- endif %}
-    write_json(evaluation.reports_dir / REPORT, report)
+    write_json(evaluation.report, report)
     scores = f"test {summary(metrics, METRICS)}"
     if reasons:
         log.warning("%s; the gate refuses it: %s", scores, "; ".join(reasons))

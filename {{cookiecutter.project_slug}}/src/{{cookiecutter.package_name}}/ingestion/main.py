@@ -39,8 +39,14 @@ def read_raw(source: str{% if cookiecutter.data_versioning == "dvc" %}, version:
 {%- if cookiecutter.data_versioning == "dvc" %}
         if version != "latest":
             import dvc.api
+            from dvc.exceptions import DvcException
 
-            text = dvc.api.read(source, rev=version, encoding="utf-8")
+            try:
+                text = dvc.api.read(source, rev=version, encoding="utf-8")
+            except DvcException as error:
+                raise DataError(
+                    f"{source}: cannot read data version {version!r} ({error})"
+                ) from None
             return pd.read_csv(io.StringIO(text))
 {%- endif %}
         return pd.read_csv(source)
@@ -52,12 +58,6 @@ def read_raw(source: str{% if cookiecutter.data_versioning == "dvc" %}, version:
         raise DataError(f"{source}: not a readable CSV ({error})") from None
     except urllib.error.URLError as error:
         raise DataError(f"{source}: cannot download ({error.reason})") from None
-{%- if cookiecutter.data_versioning == "dvc" %}
-    except Exception as error:
-        if type(error).__module__.startswith(("dvc", "scmrepo")):
-            raise DataError(f"{source}: cannot read data version {version!r} ({error})") from None
-        raise
-{%- endif %}
 
 
 def check_columns(frame: pd.DataFrame, source: str) -> None:

@@ -1,1 +1,9 @@
 """Monitoring: compare current data with the reference data and report drift."""
+
+from ..commands import Command
+
+COMMAND = Command(
+    "monitor",
+    "compare current data with the reference and report drift",
+    position=80,
+)

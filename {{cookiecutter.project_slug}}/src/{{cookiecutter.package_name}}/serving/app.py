@@ -1,78 +1,31 @@
 """The prediction service: ``POST /predict``, ``/health``, ``/ready`` and ``/metrics``.
 
-The request schema is generated from :mod:`..schema` and is strict: an unknown or missing
-field, a value of the wrong JSON type (``"5000"`` or ``true`` for a whole number), a value
-out of range, ``NaN`` or an infinity, or an unknown category is refused with 422 and the
-reasons. Malformed JSON is 400, a body over ``serving.max_body_bytes`` is 413 and a body
-that is not ``application/json`` is 415. An answer never copies more than a short,
-bounded part of the request.
-{%- if cookiecutter.serving == "kserve" %}
-A body over INLINE_BYTES is parsed and validated in a worker thread, so ``/health``
-answers while a large request is in flight; a smaller one takes under a few milliseconds
-on the event loop, the prediction is an awaited HTTP call.
-Predictions come from the model's KServe InferenceService (V2 protocol); this service
-validates requests, logs them and exposes metrics in front of it.
-{%- else %}
-Parsing, validation and prediction run in a worker thread, so ``/health`` answers while
-a large request or a slow model is at work. A body up to INLINE_BYTES for the compiled
-model is the exception: it takes tens of microseconds, less than the trip to a thread.
-The champion is loaded in the background after the service starts listening: until it is
-loaded, or if it cannot be, ``/ready`` and ``/predict`` answer 503 with the reason, while
-``/health`` answers 200.
-{%- endif %}
+Requests are checked as :mod:`.contract` describes; the chosen back end holds the model
+and answers ``/ready`` and ``/predict`` (see its module for where predictions come from).
+The typed :class:`.contract.ServiceState` is on ``app.state.service``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import logging
-{%- if cookiecutter.serving != "kserve" %}
-import threading
-{%- endif %}
-import time
-import uuid
 from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Annotated, Any, Literal
+from typing import Any
 
-import pydantic_core
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    TypeAdapter,
-    ValidationError,
-)
-from starlette.concurrency import run_in_threadpool
-from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .. import __version__, schema
 from ..config import Settings
-from ..task import ANSWER, answer_type
+from ..task import ANSWER
+from .contract import Backend, Metrics, Parser, ServiceState, Status, problem
 {%- if cookiecutter.serving == "kserve" %}
-from .kserve import KServeModel, UpstreamError
+from .kserve import KServeBackend as ChosenBackend
 {%- else %}
-from .model import LoadedModel, load_champion
+from .inprocess import InProcessBackend as ChosenBackend
 {%- endif %}
-from .store import PredictionLog, log_rows
+from .store import PredictionLog
 
-log = logging.getLogger(__name__)
-LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
-MAX_ERRORS = 10  # validation errors listed in one answer
-MAX_TEXT = 120  # characters of a message or a field name copied into an answer
-JSON = "application/json"
-INLINE_BYTES = 2048  # bodies up to this size (about eight records) may be handled in place
 # The /metrics answer in the OpenAPI document: Prometheus's text format.
 PROMETHEUS_TEXT = {"type": "string", "description": "Prometheus text format"}
 PROMETHEUS_MEDIA = {"schema": PROMETHEUS_TEXT}
@@ -80,387 +33,7 @@ METRICS_CONTENT = {"text/plain": PROMETHEUS_MEDIA}
 METRICS_ANSWER = {"description": "the metrics", "content": METRICS_CONTENT}
 
 
-def _whole(value: Any) -> Any:
-    """A JSON number with no fraction (``3.0``) is a whole number, as JSON Schema says."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _number(name: str, bounds: tuple[float, float]) -> Any:
-    if name in schema.FRACTIONAL:
-        return Annotated[float, Field(ge=bounds[0], le=bounds[1], allow_inf_nan=False)]
-    return Annotated[int, Field(ge=bounds[0], le=bounds[1]), BeforeValidator(_whole)]
-
-
-# One record of POST /predict (a TypedDict: validated straight into the dict the model reads).
-Record = TypedDict(  # the functional form: the field names come from the schema
-    "Record",
-    {
-        **{name: _number(name, bounds) for name, bounds in schema.NUMERIC.items()},
-        **{name: Literal[allowed] for name, allowed in schema.CATEGORICAL.items()},
-    },
-)
-Record.__pydantic_config__ = ConfigDict(  # type: ignore[attr-defined]
-    extra="forbid", strict=True, json_schema_extra={"examples": [schema.EXAMPLE]}
-)
-
-
-class Prediction(BaseModel):
-    model_name: str = Field(description="registered name of the model that answered")
-    model_version: str = Field(description="version of that model: <number>+<digest>")
-    predictions: list[answer_type()] = Field(  # type: ignore[valid-type]
-        description=f"for each record, in order: {ANSWER}"
-    )
-
-
-class Status(BaseModel):
-    status: str
-    model_name: str | None = None
-    model_version: str | None = None
-
-
-class FieldError(BaseModel):
-    loc: list[str | int] = Field(description="where in the body: field names and list indices")
-    msg: str
-    type: str
-
-
-class Problem(BaseModel):
-    detail: str | list[FieldError] = Field(description="why the request was not answered")
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "the body is not valid JSON"},
-    413: {"model": Problem, "description": "the body is larger than serving.max_body_bytes"},
-    415: {"model": Problem, "description": "the body is not application/json"},
-    422: {"model": Problem, "description": "the records do not match the schema"},
-    503: {"model": Problem, "description": "no model is ready to answer"},
-{%- if cookiecutter.serving == "kserve" %}
-    502: {"model": Problem, "description": "the KServe model failed to answer"},
-{%- endif %}
-}
-
-
-class RefusedError(Exception):
-    """A request answered with a 4xx or 5xx status and a short reason."""
-
-    def __init__(self, status: int, detail: str | list[dict[str, Any]]) -> None:
-        super().__init__(status, detail)
-        self.status = status
-        self.detail = detail
-
-
-def _short(text: object) -> str:
-    text = str(text)
-    return text if len(text) <= MAX_TEXT else f"{text[:MAX_TEXT]}…"
-
-
-def _field_errors(error: ValidationError) -> list[dict[str, Any]]:
-    """The first MAX_ERRORS problems, without the input values and with short names."""
-    problems = error.errors(include_url=False, include_context=False, include_input=False)
-    return [
-        {
-            "loc": [item if isinstance(item, int) else _short(item) for item in problem["loc"]],
-            "msg": _short(problem["msg"]),
-            "type": problem["type"],
-        }
-        for problem in problems[:MAX_ERRORS]
-    ]
-
-
-class Parser:
-    """Check a JSON body and turn it into records: one object, or a list of 1 to ``max_batch``.
-
-    The body is parsed first (NaN and infinities are not JSON), then unknown fields are
-    looked for in Python, which is quick however many there are, and only then is each
-    record validated against the strict schema.
-    """
-
-    def __init__(self, max_batch: int) -> None:
-        self.max_batch = max_batch
-        self.fields = frozenset(schema.FEATURES)
-        self.one = TypeAdapter(Record)
-        self.many = TypeAdapter(Annotated[list[Record], Field(min_length=1, max_length=max_batch)])
-
-    def unknown_fields(self, value: Any) -> list[dict[str, Any]]:
-        """Problems for the first MAX_ERRORS fields that the schema does not have."""
-        items = enumerate(value) if isinstance(value, list) else [(None, value)]
-        problems: list[dict[str, Any]] = []
-        for index, item in items:
-            if not isinstance(item, dict) or item.keys() <= self.fields:
-                continue
-            for name in item.keys() - self.fields:
-                loc = [_short(name)] if index is None else [index, _short(name)]
-                problems.append(
-                    {"loc": loc, "msg": "Extra inputs are not permitted", "type": "extra_forbidden"}
-                )
-                if len(problems) == MAX_ERRORS:
-                    return problems
-        return problems
-
-    def __call__(self, body: bytes) -> list[dict[str, Any]]:
-        try:
-            value = pydantic_core.from_json(body, allow_inf_nan=False)
-        except ValueError as error:
-            raise RefusedError(400, f"body is not valid JSON: {_short(error)}") from None
-        problems = self.unknown_fields(value)
-        if problems:
-            raise RefusedError(422, problems)
-        try:
-            records = (self.many if isinstance(value, list) else self.one).validate_python(value)
-        except ValidationError as error:
-            raise RefusedError(422, _field_errors(error)) from None
-        return records if isinstance(records, list) else [records]
-
-    def request_body(self) -> dict[str, Any]:
-        """The request body of the OpenAPI document: one Record or a list of them."""
-        record = {"$ref": "#/components/schemas/Record"}
-        batch = {"type": "array", "items": record, "minItems": 1, "maxItems": self.max_batch}
-        media = {"schema": {"anyOf": [record, batch]}, "example": schema.EXAMPLE}
-        content = {JSON: media}
-        body = {"required": True, "content": content}
-        return {"requestBody": body}
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, if it is JSON and at most ``limit`` bytes; RefusedError otherwise."""
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != JSON and not media.endswith("+json"):
-        sent = _short(media) or "no content type"
-        raise RefusedError(415, f"send the body as {JSON}, not {sent}")
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise RefusedError(413, f"body of {length} bytes is over the limit of {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RefusedError(413, f"body is over the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def problem(status: int, detail: str | list[dict[str, Any]]) -> Response:
-    return Response(json.dumps({"detail": detail}), status_code=status, media_type=JSON)
-
-
-class Metrics:
-    """Prometheus metrics of one app (its own registry, so apps in tests do not clash)."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "prediction_requests",
-            "Prediction requests by HTTP status",
-            ["status"],
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "prediction_latency_seconds",
-            "Time to answer a successful prediction request",
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
-        )
-        self.predictions = Counter("predictions", "Records predicted", registry=self.registry)
-
-    def answered(self, status: int, elapsed: float = 0.0, records: int = 0) -> None:
-        self.requests.labels(status=str(status)).inc()
-        if records:
-            self.latency.observe(elapsed)
-            self.predictions.inc(records)
-
-
-@dataclasses.dataclass
-class ServiceState:
-    """What the running service holds: its metrics, request log and model."""
-
-    metrics: Metrics
-    log: PredictionLog | None = None
-{%- if cookiecutter.serving == "kserve" %}
-    model: KServeModel | None = None
-{%- else %}
-    model: LoadedModel | None = None
-    reason: str = "the model is loading"
-{%- endif %}
-
-    def answer(self, records: list[dict[str, Any]], values: list[Any], start: float) -> bytes:
-        """The response body, with the request logged and measured."""
-        model, request_log = self.model, self.log
-        assert model is not None
-        assert request_log is not None
-        elapsed = time.perf_counter() - start
-        rows = log_rows(
-            uuid.uuid4().hex, (model.name, model.version), records, values, elapsed * 1e3
-        )
-        request_log.add(rows)
-        self.metrics.answered(200, elapsed, len(values))
-        answer = {"model_name": model.name, "model_version": model.version, "predictions": values}
-        return json.dumps(answer).encode()
-{%- if cookiecutter.serving == "kserve" %}
-
-
-def _default_model(settings: Settings) -> KServeModel:
-    return KServeModel(settings.serving.inference_url)
-
-
-def _lifespan(
-    settings: Settings, load: Callable[[Settings], KServeModel], state: ServiceState
-) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Open the request log and the KServe client at start; close both at the end."""
-    serving = settings.serving
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncGenerator[None]:
-        state.log = PredictionLog(
-            serving.database_url, state.metrics.registry, serving.log_queue_rows
-        )
-        state.model = load(settings)
-        try:
-            yield
-        finally:
-            await state.model.close()
-            state.log.close()
-
-    return lifespan
-
-
-def _add_model_routes(app: FastAPI, state: ServiceState, parser: Parser, limit: int) -> None:
-    """``/ready`` and ``/predict``, answered by the KServe model."""
-
-    @app.get(
-        "/ready",
-        response_model=Status,
-        responses={503: ERRORS[503]},
-        summary="readiness: the KServe model is ready",
-    )
-    async def ready() -> Status:
-        model = state.model
-        if model is None:
-            raise HTTPException(status_code=503, detail="the service is starting")
-        try:
-            await model.ready()
-        except UpstreamError as error:
-            raise HTTPException(status_code=503, detail=str(error)) from None
-        return Status(status="ready", model_name=model.name, model_version=model.version)
-
-    @app.post(
-        "/predict",
-        response_model=Prediction,
-        responses=ERRORS,
-        openapi_extra=parser.request_body(),
-        summary="predict one record or a batch",
-    )
-    async def predict(request: Request) -> Response:
-        start = time.perf_counter()
-        try:
-            body = await read_body(request, limit)
-            if len(body) <= INLINE_BYTES:
-                records = parser(body)
-            else:
-                records = await run_in_threadpool(parser, body)
-            model = state.model
-            if model is None:
-                raise RefusedError(503, "the service is starting")
-            try:
-                values = await model.predict(records)
-            except UpstreamError as error:
-                raise RefusedError(502, _short(error)) from None
-        except RefusedError as refusal:
-            state.metrics.answered(refusal.status)
-            return problem(refusal.status, refusal.detail)
-        return Response(state.answer(records, values, start), media_type=JSON)
-{%- else %}
-
-
-def _loader(
-    settings: Settings, load: Callable[[Settings], LoadedModel], state: ServiceState
-) -> Callable[[], None]:
-    """Load the model into ``state``; any failure becomes the reason ``/ready`` gives."""
-
-    def run() -> None:
-        try:
-            model = load(settings)
-        except Exception as error:  # any failure: the service stays up and says why
-            text = str(error).splitlines()[0] if str(error) else type(error).__name__
-            state.reason = f"no model loaded: {text[:300]}"
-            log.error("%s", state.reason)
-            return
-        state.model = model
-        log.info("serving %s version %s (%s)", model.name, model.version, model.how)
-
-    return run
-
-
-def _lifespan(
-    settings: Settings, load: Callable[[Settings], LoadedModel], state: ServiceState
-) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Open the request log and start loading the model; flush the log at the end."""
-    serving = settings.serving
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncGenerator[None]:
-        state.log = PredictionLog(
-            serving.database_url, state.metrics.registry, serving.log_queue_rows
-        )
-        threading.Thread(
-            target=_loader(settings, load, state), name="model-load", daemon=True
-        ).start()
-        try:
-            yield
-        finally:
-            state.log.close()
-
-    return lifespan
-
-
-def _add_model_routes(app: FastAPI, state: ServiceState, parser: Parser, limit: int) -> None:
-    """``/ready`` and ``/predict``, answered by the model in this process."""
-
-    @app.get(
-        "/ready",
-        response_model=Status,
-        responses={503: ERRORS[503]},
-        summary="readiness: a model is loaded",
-    )
-    async def ready() -> Status:
-        model = state.model
-        if model is None:
-            raise HTTPException(status_code=503, detail=state.reason)
-        return Status(status="ready", model_name=model.name, model_version=model.version)
-
-    def answer(body: bytes, start: float) -> bytes:
-        """Parse and check the body, predict and log (in a worker thread)."""
-        records = parser(body)
-        model = state.model
-        if model is None:
-            raise RefusedError(503, state.reason)
-        return state.answer(records, model.predict(records), start)
-
-    @app.post(
-        "/predict",
-        response_model=Prediction,
-        responses=ERRORS,
-        openapi_extra=parser.request_body(),
-        summary="predict one record or a batch",
-    )
-    async def predict(request: Request) -> Response:
-        start = time.perf_counter()
-        try:
-            body = await read_body(request, limit)
-            model = state.model
-            if len(body) <= INLINE_BYTES and model is not None and model.compiled:
-                content = answer(body, start)  # microseconds: cheaper than a thread
-            else:
-                content = await run_in_threadpool(answer, body, start)
-        except RefusedError as refusal:
-            state.metrics.answered(refusal.status)
-            return problem(refusal.status, refusal.detail)
-        return Response(content, media_type=JSON)
-{%- endif %}
-
-
-def _add_common_routes(app: FastAPI, state: ServiceState, parser: Parser) -> None:
+def _add_common_routes(app: FastAPI, state: ServiceState[Any], parser: Parser) -> None:
     """``/health``, ``/metrics``, the 500 handler and the request schema in the OpenAPI."""
     metrics = state.metrics
     default_openapi = app.openapi
@@ -495,20 +68,37 @@ def _add_common_routes(app: FastAPI, state: ServiceState, parser: Parser) -> Non
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def create_app(
-    settings: Settings,
-    load: Callable[[Settings], {% if cookiecutter.serving == "kserve" %}KServeModel{% else %}LoadedModel{% endif %}] = {% if cookiecutter.serving == "kserve" %}_default_model{% else %}load_champion{% endif %},
-) -> FastAPI:
-    """The service for ``settings``; ``load`` gives the {% if cookiecutter.serving == "kserve" %}KServe client{% else %}model{% endif %} (tests may pass another)."""
-    state = ServiceState(Metrics())
+def _lifespan(
+    settings: Settings, backend: Backend
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Open the request log, run the back end while the service runs; flush the log at the end."""
+    serving, state = settings.serving, backend.state
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncGenerator[None]:
+        state.log = PredictionLog(
+            serving.database_url, state.metrics.registry, serving.log_queue_rows
+        )
+        try:
+            async with backend.running():
+                yield
+        finally:
+            state.log.close()
+
+    return lifespan
+
+
+def create_app(settings: Settings, load: Callable[[Settings], Any] | None = None) -> FastAPI:
+    """The service for ``settings``; ``load`` gives the back end its model (tests pass others)."""
+    backend = ChosenBackend(settings, ServiceState(Metrics()), load)
     parser = Parser(settings.serving.max_batch)
     app = FastAPI(
         title=settings.project.name,
         version=__version__,
         description=f"Predictions of {schema.TARGET} by the champion model: {ANSWER}.",
-        lifespan=_lifespan(settings, load, state),
+        lifespan=_lifespan(settings, backend),
     )
-    app.state.service = state
-    _add_common_routes(app, state, parser)
-    _add_model_routes(app, state, parser, settings.serving.max_body_bytes)
+    app.state.service = backend.state
+    _add_common_routes(app, backend.state, parser)
+    backend.add_routes(app, parser, settings.serving.max_body_bytes)
     return app

@@ -2,20 +2,18 @@
 
 Ingestion already refuses bad data before writing anything; this stage checks the files
 on disk again (for example after someone edited them, or for a new raw batch) and writes
-``reports/validation.json``, which the training stage depends on.
+``validation.report`` (``reports/validation.json``), which the training stage depends on.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from ..artifacts import write_json
 from ..config import Settings
 from ..ingestion.main import SPLITS, check_columns, read_raw, read_split
 
 log = logging.getLogger(__name__)
-REPORT = Path("validation.json")
 
 
 def run(settings: Settings) -> int:
@@ -29,6 +27,6 @@ def run(settings: Settings) -> int:
     rows = {"raw": len(raw)}
     for name in SPLITS:
         rows[name] = len(check_processed(read_split(data.processed_dir, name), f"{name} split"))
-    write_json(settings.evaluation.reports_dir / REPORT, {"passed": True, "rows": rows})
+    write_json(settings.validation.report, {"passed": True, "rows": rows})
     log.info("data is valid: %s", ", ".join(f"{name} {count} rows" for name, count in rows.items()))
     return 0

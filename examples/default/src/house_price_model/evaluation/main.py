@@ -23,7 +23,6 @@ from ..registry.main import known_champions
 from ..task import METRICS, plot, score
 
 log = logging.getLogger(__name__)
-REPORT = Path("metrics.json")
 PLOTS = Path("plots")
 
 
@@ -68,7 +67,7 @@ def run(settings: Settings) -> int:
     with replacing(evaluation.reports_dir / PLOTS) as staging:
         plots = plot(model, test, staging)
         log_to_mlflow(settings, metadata["mlflow"]["run_id"], report, plots)
-    write_json(evaluation.reports_dir / REPORT, report)
+    write_json(evaluation.report, report)
     scores = f"test {summary(metrics, METRICS)}"
     if reasons:
         log.warning("%s; the gate refuses it: %s", scores, "; ".join(reasons))

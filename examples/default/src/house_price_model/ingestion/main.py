@@ -36,8 +36,14 @@ def read_raw(source: str, version: str = "latest") -> pd.DataFrame:
     try:
         if version != "latest":
             import dvc.api
+            from dvc.exceptions import DvcException
 
-            text = dvc.api.read(source, rev=version, encoding="utf-8")
+            try:
+                text = dvc.api.read(source, rev=version, encoding="utf-8")
+            except DvcException as error:
+                raise DataError(
+                    f"{source}: cannot read data version {version!r} ({error})"
+                ) from None
             return pd.read_csv(io.StringIO(text))
         return pd.read_csv(source)
     except FileNotFoundError:
@@ -48,10 +54,6 @@ def read_raw(source: str, version: str = "latest") -> pd.DataFrame:
         raise DataError(f"{source}: not a readable CSV ({error})") from None
     except urllib.error.URLError as error:
         raise DataError(f"{source}: cannot download ({error.reason})") from None
-    except Exception as error:
-        if type(error).__module__.startswith(("dvc", "scmrepo")):
-            raise DataError(f"{source}: cannot read data version {version!r} ({error})") from None
-        raise
 
 
 def check_columns(frame: pd.DataFrame, source: str) -> None:

@@ -1,5 +1,6 @@
-"""Load the champion model for the service: a local folder written by the registry stage, or
-an MLflow model URI such as ``models:/<name>@champion`` (``MODEL_URI``).
+"""Load the champion model for the service from ``serving.model_uri`` (``MODEL_URI``): the
+folder the registry stage writes, or an MLflow model URI such as ``models:/<name>@champion``
+(:mod:`.mlflow_registry`).
 
 From a folder, the compiled form (``fast.npz``) is loaded with NumPy alone and checked
 against the predictions the training stage recorded for its check records; only if it is
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..artifacts import METADATA_FILE, load_model, version_label
+from ..artifacts import METADATA_FILE, load_model
 from ..config import Settings
 from ..errors import PipelineError
 from ..task import PREDICT_METHOD, answers
@@ -43,28 +44,6 @@ class LoadedModel:
     def predict(self, records: Sequence[dict[str, Any]]) -> list[Any]:
         """The answer for each record (see :func:`..task.answers`)."""
         return answers(self.function(records))
-
-
-def _from_mlflow(tracking_uri: str, uri: str) -> LoadedModel:
-    import mlflow
-    import mlflow.sklearn
-
-    from .. import schema
-
-    mlflow.set_tracking_uri(tracking_uri)
-    name, _, alias = uri.removeprefix("models:/").partition("@")
-    try:
-        model = mlflow.sklearn.load_model(uri)
-        version = "?"
-        if alias:
-            client = mlflow.MlflowClient()
-            found = client.get_model_version_by_alias(name, alias)
-            tags = client.get_run(found.run_id).data.tags if found.run_id else {}
-            version = version_label(str(found.version), tags.get("model_sha256", ""))
-    except mlflow.exceptions.MlflowException as error:
-        raise PipelineError(f"{uri}: {error.message}") from None
-    function, compiled = predict_function(model, [schema.EXAMPLE])
-    return LoadedModel(name, version, compiled, function)
 
 
 def _metadata(folder: Path) -> dict[str, Any]:
@@ -113,5 +92,7 @@ def load_champion(settings: Settings) -> LoadedModel:
     """Load ``serving.model_uri``; raise PipelineError if no model can be loaded from there."""
     uri = settings.serving.model_uri
     if uri.startswith("models:/"):
-        return _from_mlflow(settings.tracking.store_uri(), uri)
+        from .mlflow_registry import load_registered
+
+        return load_registered(settings.tracking.store_uri(), uri)
     return load_folder(Path(uri))

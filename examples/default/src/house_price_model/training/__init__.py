@@ -1,1 +1,5 @@
-"""Training: fit the preprocessing and regressor pipeline on the training split."""
+"""Training: fit the preprocessing and model pipeline on the training split."""
+
+from ..commands import Command
+
+COMMAND = Command("train", "fit the model on the training split", position=40, pipeline=True)

@@ -21,7 +21,6 @@ from ..registry.main import known_champions
 from ..task import METRICS, plot, score
 
 log = logging.getLogger(__name__)
-REPORT = Path("metrics.json")
 PLOTS = Path("plots")
 
 
@@ -51,7 +50,7 @@ def run(settings: Settings) -> int:
     }
     with replacing(evaluation.reports_dir / PLOTS) as staging:
         plot(model, test, staging)
-    write_json(evaluation.reports_dir / REPORT, report)
+    write_json(evaluation.report, report)
     scores = f"test {summary(metrics, METRICS)}"
     if reasons:
         log.warning("%s; the gate refuses it: %s", scores, "; ".join(reasons))

@@ -2,7 +2,8 @@
 
 The pipeline one-hot encodes the categorical columns and fits the task's estimator
 (:mod:`..task`) with ``training.hyperparameters``. The model and its metadata are
-written to ``training.model_dir`` (skops format, see :mod:`..artifacts`).
+written to ``training.model_dir`` (skops format, see :mod:`..artifacts`) by the ``save``
+imported below, which also logs the run where a tracking server is chosen.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import schema
-from ..artifacts import check_trusted, save_model
+from ..artifacts import check_trusted
 from ..config import Settings
 from ..errors import PipelineError
 from ..ingestion.main import read_split
 from ..metrics import summary
 from ..task import METRICS, STEP, check_model, estimator, predictions, score
+from .local import model_name, save
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CHECK_ROWS = 20
-MODEL_NAME = "house-price-model"
 
 
 def build_model(hyperparameters: dict[str, Any], seed: int) -> Pipeline:
@@ -61,12 +62,14 @@ def build_model(hyperparameters: dict[str, Any], seed: int) -> Pipeline:
 
 
 def fit(model: Pipeline, train: pd.DataFrame) -> Pipeline:
-    """Fit ``model``; a bad hyperparameter value stops with a message naming it."""
-    from sklearn.utils._param_validation import InvalidParameterError
+    """Fit ``model``; a bad hyperparameter value stops with a message naming it.
 
+    scikit-learn refuses a bad parameter value with a ``ValueError`` (its public contract)
+    when fitting; the data has passed its checks by then, so the parameters are the cause.
+    """
     try:
         return model.fit(train[list(schema.FEATURES)], train[schema.TARGET])
-    except InvalidParameterError as error:
+    except ValueError as error:
         raise PipelineError(f"training.hyperparameters: {error}") from None
 
 
@@ -88,7 +91,7 @@ def run(settings: Settings) -> int:
     check = train[list(schema.FEATURES)].head(CHECK_ROWS)
     metadata: dict[str, Any] = {
         "id": uuid.uuid4().hex,
-        "name": MODEL_NAME,
+        "name": model_name(settings),
         "version": "challenger",
         "created_at": datetime.now(UTC).isoformat(),
         "estimator": type(model[-1]).__name__,
@@ -103,7 +106,7 @@ def run(settings: Settings) -> int:
             "predictions": predictions(model, check),
         },
     }
-    save_model(settings.training.model_dir, model, metadata, extra_files(model))
+    save(settings, model, train, metadata, extra_files(model))
     log.info(
         "trained %s on %d rows; validation %s",
         metadata["estimator"],

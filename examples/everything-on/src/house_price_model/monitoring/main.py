@@ -26,6 +26,10 @@ from ..config import Settings
 from ..errors import DataError
 from ..task import PREDICTED_KIND, predicted
 
+# The exit status when the data drifted: news about the data, not a failure of the check
+# (that is 1), so CI and alerts can tell them apart.
+EXIT_DRIFT = 3
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -154,17 +158,34 @@ def detect(
     return column_drift(snapshot.dict())
 
 
+def enough_rows(batches: dict[str, pd.DataFrame], min_rows: int) -> None:
+    """Stop unless every batch has ``monitoring.min_rows`` rows: fewer cannot show drift."""
+    for name, frame in batches.items():
+        if len(frame) < min_rows:
+            raise DataError(
+                f"{name}: {len(frame)} rows, fewer than monitoring.min_rows "
+                f"({min_rows}) needed to judge drift"
+            )
+
+
+def prediction_drift_result(
+    settings: Settings, current: pd.DataFrame, answers: list[Any] | None
+) -> dict[str, Any] | None:
+    """The champion's predictions on both batches compared, if there is a champion."""
+    predictions = prediction_batches(settings, current, answers)
+    if predictions is None:
+        return None
+    kinds = ([PREDICTION], []) if PREDICTED_KIND == "numerical" else ([], [PREDICTION])
+    found = detect(*predictions, settings.monitoring.reports_dir / PREDICTIONS_HTML, *kinds)
+    return found[PREDICTION]
+
+
 def run(settings: Settings) -> int:
-    """Compare, report, and return 1 when the data drifted."""
+    """Compare, report, and return EXIT_DRIFT (3) when the data drifted."""
     monitoring = settings.monitoring
     reference = read_features(str(monitoring.reference))
     current, source, answers = current_data(settings)
-    for name, frame in ((str(monitoring.reference), reference), (source, current)):
-        if len(frame) < monitoring.min_rows:
-            raise DataError(
-                f"{name}: {len(frame)} rows, fewer than monitoring.min_rows "
-                f"({monitoring.min_rows}) needed to judge drift"
-            )
+    enough_rows({str(monitoring.reference): reference, source: current}, monitoring.min_rows)
     columns = detect(
         reference,
         current,
@@ -172,12 +193,7 @@ def run(settings: Settings) -> int:
         list(schema.NUMERIC),
         list(schema.CATEGORICAL),
     )
-    prediction = None
-    predictions = prediction_batches(settings, current, answers)
-    if predictions is not None:
-        kinds = ([PREDICTION], []) if PREDICTED_KIND == "numerical" else ([], [PREDICTION])
-        found = detect(*predictions, monitoring.reports_dir / PREDICTIONS_HTML, *kinds)
-        prediction = found[PREDICTION]
+    prediction = prediction_drift_result(settings, current, answers)
     drifted = sorted(name for name, result in columns.items() if result["drifted"])
     share = len(drifted) / len(columns)
     prediction_drift = bool(prediction and prediction["drifted"])
@@ -207,6 +223,6 @@ def run(settings: Settings) -> int:
     if drift:
         names = ", ".join([*drifted, *([PREDICTION] if prediction_drift else [])])
         print(f"drift: {summary} in {source}: {names}", file=sys.stderr)
-        return 1
+        return EXIT_DRIFT
     log.info("no drift: %s in %s", summary, source)
     return 0

@@ -1,20 +1,51 @@
-"""Client of the model's KServe InferenceService, spoken in the V2 inference protocol.
+"""The back end that forwards to the model's KServe InferenceService (V2 inference protocol).
 
 KServe (MLServer runtime) serves the MLflow model; this client sends it the validated
 records as one column per feature and reads the predictions back (one value per record,
-or one row of class probabilities per record), as the task's answers.
+or one row of class probabilities per record), as the task's answers. The service in
+front validates requests, logs them and exposes metrics.
+A body over INLINE_BYTES is parsed and validated in a worker thread, so ``/health``
+answers while a large request is in flight; a smaller one takes under a few milliseconds
+on the event loop, the prediction is an awaited HTTP call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import numpy as np
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from .. import schema
+from ..config import Settings
 from ..task import answers
+from .contract import (
+    ERRORS,
+    INLINE_BYTES,
+    JSON,
+    Parser,
+    Problem,
+    RefusedError,
+    ServiceState,
+    Status,
+    predict_route,
+    problem,
+    read_body,
+    ready_route,
+    short,
+)
+
+# The answers of /predict: the contract's, and 502 when KServe fails.
+PREDICT_ERRORS = {
+    **ERRORS,
+    502: {"model": Problem, "description": "the KServe model failed to answer"},
+}
 
 
 class UpstreamError(Exception):
@@ -86,3 +117,66 @@ class KServeModel:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+def kserve_model(settings: Settings) -> KServeModel:
+    return KServeModel(settings.serving.inference_url)
+
+
+class KServeBackend:
+    """The InferenceService at ``serving.inference_url``, reached by the client ``load`` gives."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        state: ServiceState[KServeModel],
+        load: Callable[[Settings], KServeModel] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.state = state
+        self.load = load or kserve_model
+
+    @asynccontextmanager
+    async def running(self) -> AsyncGenerator[None]:
+        """Open the KServe client at start; close it at the end."""
+        model = self.state.model = self.load(self.settings)
+        try:
+            yield
+        finally:
+            await model.close()
+
+    def add_routes(self, app: FastAPI, parser: Parser, limit: int) -> None:
+        """``/ready`` and ``/predict``, answered by the KServe model."""
+        state = self.state
+
+        @app.get("/ready", **ready_route("readiness: the KServe model is ready"))
+        async def ready() -> Status:
+            model = state.model
+            if model is None:
+                raise HTTPException(status_code=503, detail=state.reason)
+            try:
+                await model.ready()
+            except UpstreamError as error:
+                raise HTTPException(status_code=503, detail=str(error)) from None
+            return Status(status="ready", model_name=model.name, model_version=model.version)
+
+        @app.post("/predict", **predict_route(parser, PREDICT_ERRORS))
+        async def predict(request: Request) -> Response:
+            start = time.perf_counter()
+            try:
+                body = await read_body(request, limit)
+                if len(body) <= INLINE_BYTES:
+                    records = parser(body)
+                else:
+                    records = await run_in_threadpool(parser, body)
+                model = state.model
+                if model is None:
+                    raise RefusedError(503, state.reason)
+                try:
+                    values = await model.predict(records)
+                except UpstreamError as error:
+                    raise RefusedError(502, short(error)) from None
+            except RefusedError as refusal:
+                state.metrics.answered(refusal.status)
+                return problem(refusal.status, refusal.detail)
+            return Response(state.answer(records, values, start), media_type=JSON)

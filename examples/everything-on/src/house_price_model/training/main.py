@@ -2,9 +2,8 @@
 
 The pipeline one-hot encodes the categorical columns and fits the task's estimator
 (:mod:`..task`) with ``training.hyperparameters``. The model and its metadata are
-written to ``training.model_dir`` (skops format, see :mod:`..artifacts`); the run, its
-parameters, validation metrics and the model with its signature and an input example
-are logged to MLflow (``tracking.uri``).
+written to ``training.model_dir`` (skops format, see :mod:`..artifacts`) by the ``save``
+imported below, which also logs the run where a tracking server is chosen.
 """
 
 from __future__ import annotations
@@ -18,12 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import schema
-from ..artifacts import check_trusted, save_model
+from ..artifacts import check_trusted
 from ..config import Settings
 from ..errors import PipelineError
 from ..ingestion.main import read_split
 from ..metrics import summary
 from ..task import METRICS, STEP, check_model, estimator, predictions, score
+from .mlflow import model_name, save
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,12 +62,14 @@ def build_model(hyperparameters: dict[str, Any], seed: int) -> Pipeline:
 
 
 def fit(model: Pipeline, train: pd.DataFrame) -> Pipeline:
-    """Fit ``model``; a bad hyperparameter value stops with a message naming it."""
-    from sklearn.utils._param_validation import InvalidParameterError
+    """Fit ``model``; a bad hyperparameter value stops with a message naming it.
 
+    scikit-learn refuses a bad parameter value with a ``ValueError`` (its public contract)
+    when fitting; the data has passed its checks by then, so the parameters are the cause.
+    """
     try:
         return model.fit(train[list(schema.FEATURES)], train[schema.TARGET])
-    except InvalidParameterError as error:
+    except ValueError as error:
         raise PipelineError(f"training.hyperparameters: {error}") from None
 
 
@@ -75,54 +77,6 @@ def extra_files(model: Pipeline) -> dict[str, Callable[[Path], None]]:
     """Other forms of the model saved with it (none in this project)."""
     del model
     return {}
-
-
-def _requirements() -> list[str]:
-    """Pinned requirements of the logged model (saves MLflow from guessing them)."""
-    from importlib.metadata import version
-
-    return [f"{name}=={version(name)}" for name in ("scikit-learn", "skops", "pandas", "numpy")]
-
-
-def log_and_save(
-    settings: Settings, model: Pipeline, train: pd.DataFrame, metadata: dict[str, Any]
-) -> None:
-    """Log parameters, validation metrics and the model to MLflow, then save it locally.
-
-    The run ends, FINISHED, only after the model reached ``training.model_dir``: a run
-    whose save failed is marked FAILED, and one killed on the way stays RUNNING, so no
-    finished run lacks its challenger.
-    """
-    import mlflow
-    import mlflow.sklearn
-    import numpy as np
-    from mlflow.models import infer_signature
-
-    from ..artifacts import TRUSTED_TYPES
-    from ..task import PREDICT_METHOD
-
-    tracking = settings.tracking
-    mlflow.set_tracking_uri(tracking.store_uri())
-    mlflow.set_experiment(tracking.experiment)
-    example = train[list(schema.FEATURES)].head(CHECK_ROWS)
-    with mlflow.start_run(tags={"model_id": metadata["id"]}) as run:
-        mlflow.log_params({**metadata["hyperparameters"], "seed": settings.data.seed})
-        mlflow.log_params({"estimator": metadata["estimator"], "train_rows": len(train)})
-        mlflow.log_metrics({f"val_{key}": value for key, value in metadata["validation"].items()})
-        info = mlflow.sklearn.log_model(
-            model,
-            name="model",
-            signature=infer_signature(example, np.asarray(predictions(model, example))),
-            input_example=example.head(2),
-            pyfunc_predict_fn=PREDICT_METHOD,
-            serialization_format="skops",
-            skops_trusted_types=TRUSTED_TYPES,
-            pip_requirements=_requirements(),
-        )
-        metadata["mlflow"] = {"run_id": run.info.run_id, "model_uri": info.model_uri}
-        digest = save_model(settings.training.model_dir, model, metadata, extra_files(model))
-        mlflow.set_tag("model_sha256", digest)
-    log.info("logged run %s to MLflow at %s", run.info.run_id, tracking.uri)
 
 
 def run(settings: Settings) -> int:
@@ -137,7 +91,7 @@ def run(settings: Settings) -> int:
     check = train[list(schema.FEATURES)].head(CHECK_ROWS)
     metadata: dict[str, Any] = {
         "id": uuid.uuid4().hex,
-        "name": settings.tracking.model_name,
+        "name": model_name(settings),
         "version": "challenger",
         "created_at": datetime.now(UTC).isoformat(),
         "estimator": type(model[-1]).__name__,
@@ -152,7 +106,7 @@ def run(settings: Settings) -> int:
             "predictions": predictions(model, check),
         },
     }
-    log_and_save(settings, model, train, metadata)
+    save(settings, model, train, metadata, extra_files(model))
     log.info(
         "trained %s on %d rows; validation %s",
         metadata["estimator"],

@@ -1,1 +1,10 @@
 """Validation: check raw and processed data against pandera schemas."""
+
+from ..commands import Command
+
+COMMAND = Command(
+    "validate",
+    "check raw and processed data against their schemas",
+    position=20,
+    pipeline=True,
+)
