@@ -293,3 +293,38 @@ def test_the_run_summary_counts_marked_tests() -> None:
         (test_generated_project.test_make_install_lint_test_pipeline, "counts_generated_projects"),
     ):
         assert marker in {mark.name for mark in test.pytestmark}, test.__name__
+
+
+BLOCK_TAG = re.compile(r"\{%-?\s*(\w+)")
+
+
+def nested_tag_faults(text: str) -> list[str]:
+    """Lines that start with ``{%-`` at another indentation than two spaces a nesting level.
+
+    ``{%-`` strips the white space before it, so the indentation shows the nesting of the
+    template without reaching the generated file.
+    """
+    faults, depth = [], 0
+    for number, line in enumerate(text.splitlines(), 1):
+        words = BLOCK_TAG.findall(line)
+        if line.lstrip().startswith("{%-") and len(words) == 1:
+            word = words[0]
+            level = depth - (word in {"else", "elif", "endif", "endfor"})
+            if line != "  " * level + line.lstrip():
+                faults.append(f"{number}: expected {2 * level} spaces before {word}")
+        for word in words:
+            depth += (word in {"if", "for"}) - (word in {"endif", "endfor"})
+    return faults
+
+
+def test_nested_tags_in_yaml_are_indented() -> None:
+    found = [
+        f"{path.relative_to(PROJECT_DIR)}:{fault}"
+        for path in sorted(PROJECT_DIR.rglob("*.y*ml"))
+        for fault in nested_tag_faults(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "\n".join(found)
+    assert nested_tag_faults("{%- if a %}\n{%- if b %}\n{%- endif %}\n{%- endif %}\n") == [
+        "2: expected 2 spaces before if",
+        "3: expected 2 spaces before endif",
+    ]
