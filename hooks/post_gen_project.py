@@ -10,6 +10,7 @@ This hook never touches the network, and importing it runs nothing (only ``main(
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import sys
@@ -44,12 +45,29 @@ def remove(root: Path, relative: str) -> None:
         parent = parent.parent
 
 
-def next_steps(answers: dict, folder: str) -> list[str]:
+def pipeline_stages(package_dir: Path) -> list[str]:
+    """The commands ``<package> pipeline`` runs, in order, as the generated CLI finds them.
+
+    Each stage package (a folder with a ``main.py``) declares ``COMMAND = Command(name, ...,
+    position=N, pipeline=True)`` in its ``__init__.py``; it is read, not imported.
+    """
+    found = []
+    for init in sorted(package_dir.glob("*/__init__.py")):
+        if not (init.parent / "main.py").is_file():
+            continue
+        for node in ast.parse(init.read_text(encoding="utf-8")).body:
+            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+                continue
+            if [getattr(target, "id", None) for target in node.targets] != ["COMMAND"]:
+                continue
+            keywords = {word.arg: ast.literal_eval(word.value) for word in node.value.keywords}
+            if keywords.get("pipeline"):
+                found.append((keywords["position"], ast.literal_eval(node.value.args[0])))
+    return [name for _, name in sorted(found)]
+
+
+def next_steps(answers: dict, folder: str, stages: list[str]) -> list[str]:
     """What to do first with the project these answers generated."""
-    stages = ["ingest"]
-    if answers["data_validation"] != "none":
-        stages.append("validate")
-    stages += ["train", "evaluate", "register"]
     pipeline = ", ".join(stages)
     if answers["data_versioning"] == "dvc":
         pipeline = f"dvc repro: {pipeline}"
@@ -77,7 +95,8 @@ def main() -> int:
     MANIFEST.unlink()
     for relative in unselected_paths(manifest, answers):
         remove(root, relative)
-    print("\n".join(next_steps(answers, root.name)))
+    stages = pipeline_stages(root / "src" / answers["package_name"])
+    print("\n".join(next_steps(answers, root.name, stages)))
     return 0
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .template import DEFAULTS, POST_GEN, PRE_GEN
+from .template import DEFAULTS, INSTANCES, POST_GEN, PRE_GEN, ROOT
 
 MANIFEST = {
     "monitoring": {"evidently": ["monitor.py", "dags/monitoring_dag.py"]},
@@ -45,21 +45,26 @@ def test_remove_takes_empty_parents_but_not_the_project(tmp_path: Path) -> None:
     ]
 
 
-def test_next_steps_name_only_the_chosen_stages() -> None:
-    everything_off = {
-        **DEFAULTS,
-        "package_name": "pkg",
-        "data_versioning": "none",
-        "data_validation": "none",
-        "serving": "none",
+def test_pipeline_stages_are_read_from_the_generated_stage_packages() -> None:
+    package = Path("src", "house_price_model")
+    stages = {
+        name: POST_GEN.pipeline_stages(ROOT / "examples" / name / package) for name in INSTANCES
     }
-    default = POST_GEN.next_steps({**DEFAULTS, "package_name": "pkg"}, "folder")
-    off = POST_GEN.next_steps(everything_off, "folder")
-    assert (
-        "  make pipeline    # dvc repro: ingest, validate, train, evaluate, register, "
-        "on the bundled data"
-    ) in default
-    assert "  make pipeline    # ingest, train, evaluate, register, on the bundled data" in off
+    assert stages == {
+        "default": ["ingest", "validate", "train", "evaluate", "register"],
+        "everything-on": ["ingest", "validate", "train", "evaluate", "register"],
+        "everything-off": ["ingest", "train", "evaluate", "register"],
+    }
+
+
+def test_next_steps_name_only_the_chosen_stages() -> None:
+    everything_off = {**DEFAULTS, "package_name": "pkg", **INSTANCES["everything-off"]}
+    default = POST_GEN.next_steps(
+        {**DEFAULTS, "package_name": "pkg"}, "folder", ["ingest", "validate", "train"]
+    )
+    off = POST_GEN.next_steps(everything_off, "folder", ["ingest", "train"])
+    assert "  make pipeline    # dvc repro: ingest, validate, train, on the bundled data" in default
+    assert "  make pipeline    # ingest, train, on the bundled data" in off
     assert any(line.startswith("  make serve ") for line in default)
     assert not any("serve" in line for line in off)
 
