@@ -30,10 +30,11 @@ def bake(answers: dict[str, str], output: Path) -> Path:
     return Path(cookiecutter(str(ROOT), no_input=True, extra_context=answers, output_dir=output))
 
 
-def tree(folder: Path) -> dict[str, tuple[bytes, bool]]:
-    """Each file below ``folder``: its bytes and whether it is executable."""
+def tree(folder: Path, mode_bits: int = 0o100) -> dict[str, tuple[bytes, int]]:
+    """Each file below ``folder``: its bytes and its ``mode_bits`` (by default the owner's
+    executable bit, the one git keeps)."""
     return {
-        path.relative_to(folder).as_posix(): (path.read_bytes(), bool(path.stat().st_mode & 0o100))
+        path.relative_to(folder).as_posix(): (path.read_bytes(), path.stat().st_mode & mode_bits)
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }

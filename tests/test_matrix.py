@@ -86,11 +86,11 @@ def test_no_empty_folders(project: Path) -> None:
 
 def leftover_jinja(relative: str, text: str) -> list[str]:
     """Every Jinja delimiter (or cookiecutter variable) left in one file, with its line."""
-    plain = GITHUB_EXPRESSION.sub("", text)
-    return [
-        f"{relative}:{plain[: match.start()].count(chr(10)) + 1}: {match.group(0)!r} left over"
-        for match in LEFTOVER_JINJA.finditer(plain)
-    ]
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        for match in LEFTOVER_JINJA.finditer(GITHUB_EXPRESSION.sub("", line)):
+            found.append(f"{relative}:{number}: {match.group(0)!r} left over")
+    return found
 
 
 @by_combination

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.examples import differences
+from scripts.examples import differences, tree
 
 from . import test_generated_project, test_matrix
 from .conftest import bake_once
@@ -29,6 +29,7 @@ from .template import (
 )
 
 HOOKS = ROOT / "hooks"
+ALL_MODE_BITS = 0o177777  # the file type and every permission bit
 SPACED = re.compile(r"\{\{ cookiecutter\.(\w+) \}\}")
 JINJA = re.compile(r"\{\{|\{%|\{#")
 
@@ -185,14 +186,6 @@ def test_files_copied_without_rendering_are_exactly_those_without_jinja() -> Non
     assert [rule for rule in patterns if not fnmatch.filter(files, rule)] == []
 
 
-def tree(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {
-        path.relative_to(folder).as_posix(): (path.read_bytes(), path.stat().st_mode)
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
-
-
 def test_compiled_templates_leave_the_output_unchanged(
     cookies_session, compiled_templates, tmp_path: Path
 ) -> None:
@@ -205,9 +198,9 @@ def test_compiled_templates_leave_the_output_unchanged(
     again = cookies_session.bake(extra_context={})  # every template from the cache
     assert first.exit_code == again.exit_code == 0
     assert len(compiled_templates.compiled) > 50
-    plain = tree(tmp_path / "house-price-model")
-    assert tree(Path(again.project_path)) == plain
-    assert tree(Path(first.project_path)) == plain
+    plain = tree(tmp_path / "house-price-model", ALL_MODE_BITS)
+    assert tree(Path(again.project_path), ALL_MODE_BITS) == plain
+    assert tree(Path(first.project_path), ALL_MODE_BITS) == plain
 
 
 def test_readme_counts_the_valid_combinations() -> None:
