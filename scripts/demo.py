@@ -66,9 +66,10 @@ def serve_one_prediction(project: Path, package: str) -> dict:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the prediction service did not become ready on {base}")
             time.sleep(0.2)
-        # The API documents an example record: send that one.
+        # The API documents an example request body: send that one.
         spec = json.loads(call(f"{base}/openapi.json")[1])
-        example = spec["components"]["schemas"]["House"]["examples"][0]
+        body = spec["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]
+        example = body["example"]
         print(f"POST {base}/predict {json.dumps(example)}")
         status, body = call(f"{base}/predict", example)
         print(f"HTTP {status} {body}")

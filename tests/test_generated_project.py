@@ -235,3 +235,21 @@ def test_adopt_data_then_lint_test_pipeline_predict_and_monitor_with_no_edit(
     assert shifted.returncode != 0, "the shifted batch shows no drift"
     summary = json.loads((project / "reports" / "monitoring" / "drift.json").read_text())
     assert summary["drift"] is True, summary
+
+
+def test_make_demo_bakes_runs_and_predicts(tmp_path: Path) -> None:
+    """The README's first command, as written: bake, install, pipeline, monitor, one answer."""
+    demo = tmp_path / "demo"
+    result = subprocess.run(
+        ["make", "demo", f"DEMO_DIR={demo}"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = result.stdout[-4000:] + result.stderr[-4000:]
+    assert result.returncode == 0, output
+    assert "HTTP 200 " in result.stdout, output
+    assert "prediction:" in result.stdout, output
+    assert (demo / "house-price-model" / "models" / "champion" / "model.json").is_file()
