@@ -235,6 +235,16 @@ def test_adopt_data_then_lint_test_pipeline_predict_and_monitor_with_no_edit(
     assert shifted.returncode != 0, "the shifted batch shows no drift"
     summary = json.loads((project / "reports" / "monitoring" / "drift.json").read_text())
     assert summary["drift"] is True, summary
+    package = next(path.name for path in (project / "src").iterdir())
+    command = subprocess.run(  # what the CI jobs run: drift has its own exit status
+        [f".venv/bin/{package}", "monitor"],
+        cwd=project,
+        env={**environ, "CURRENT_DATA": "data/current/shifted.csv"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert command.returncode == 3, command.stderr[-2000:]
 
 
 def test_make_demo_bakes_runs_and_predicts(tmp_path: Path) -> None:
