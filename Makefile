@@ -36,7 +36,7 @@ test: install ## bake every option combination and run every check (parallel)
 
 test-fast: install ## the file and lint checks on a pairwise subset; no generated environments
 	TEMPLATE_MATRIX=pairwise $(RUN) pytest -n $(WORKERS) --dist loadgroup \
-		--ignore=tests/test_generated_project.py
+		--ignore=tests/test_generated_project.py --ignore=tests/test_services.py
 
 lint: install ## ruff on the template's own code
 	$(RUN) ruff check .

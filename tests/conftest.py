@@ -61,6 +61,12 @@ def pytest_terminal_summary(terminalreporter, config) -> None:
             "make lint, test, docs and pipeline passed; the served ones answered their README's "
             "request"
         )
+    services = passed_with(reports, "runs_against_services")
+    if services:
+        terminalreporter.write_line(
+            f"real services: {services} generated projects ran their pipeline, served and "
+            "monitored against PostgreSQL, an S3 API (moto) and an MLflow server, by settings only"
+        )
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         lines = summary(Passed(Path(os.environ[SHARED])))
         if lines:

@@ -282,6 +282,24 @@ def check_restricted(where: str, pod: dict[str, Any], containers: list[dict[str,
             assert {"cpu", "memory"} <= resources.get(bound, {}).keys(), f"{name}: {bound}"
 
 
+def check_secrets(where: str, pod: dict[str, Any], containers: list[dict[str, Any]]) -> None:
+    """Secrets reach containers as read-only files in SECRETS_DIR, never as variables."""
+    volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
+    for container in containers:
+        name = f"{where}/{container.get('name', 'model')}"
+        env = {variable["name"]: variable for variable in container.get("env", [])}
+        sources = [variable.get("valueFrom", {}) for variable in env.values()]
+        assert not any("secretKeyRef" in source for source in sources), f"{name}: secret in env"
+        assert not any("secretRef" in source for source in container.get("envFrom", [])), name
+        if "SECRETS_DIR" not in env:
+            continue
+        mounts = {mount["mountPath"]: mount for mount in container.get("volumeMounts", [])}
+        mount = mounts[env["SECRETS_DIR"]["value"]]
+        assert mount.get("readOnly") is True, f"{name}: secrets mounted writable"
+        for source in volumes[mount["name"]]["projected"]["sources"]:
+            assert source["secret"]["optional"] is True, f"{name}: pod waits for a Secret"
+
+
 def expected_resources(answers: dict[str, str]) -> set[tuple[str, str]]:
     """(kind, name) of everything but namespaces and config maps, for these answers."""
     slug = answers["slug"]
@@ -318,6 +336,7 @@ def check_environment(
         for pod, containers in pod_specs(document):
             where = f"{environment}: {document['kind']} {document['metadata']['name']}"
             check_restricted(where, pod, containers)
+            check_secrets(where, pod, containers)
             images |= {container["image"] for container in containers if "image" in container}
     roles = ["train"] if answers["orchestrator"] == "none" else []
     roles += ["serve"] if answers["serving"] != "none" else []
@@ -325,6 +344,7 @@ def check_environment(
     if answers["serving"] != "none":
         container = named["Deployment", f"{slug}-serving"]["spec"]["template"]["spec"]
         probes = container["containers"][0]
+        assert {"name": "SECRETS_DIR", "value": f"/var/run/secrets/{slug}"} in probes["env"]
         assert probes["livenessProbe"]["httpGet"]["path"] == "/health"
         assert probes["readinessProbe"]["httpGet"]["path"] == "/ready"
     if answers["serving"] == "kserve":

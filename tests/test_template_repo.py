@@ -13,7 +13,7 @@ import pytest
 
 from scripts.examples import differences, tree
 
-from . import test_generated_project, test_matrix
+from . import test_generated_project, test_matrix, test_services
 from .conftest import bake_once
 from .template import (
     CHOICES,
@@ -281,10 +281,15 @@ def test_xdist_groups_keep_their_tests_on_one_worker(tmp_path: Path) -> None:
 
 
 def test_the_run_summary_counts_marked_tests() -> None:
-    """The summary lines in conftest.py count tests by marker, which these two carry."""
+    """The summary lines in conftest.py count tests by marker, which these tests carry."""
     for test, marker in (
         (test_matrix.test_exact_file_set, "counts_combinations"),
         (test_generated_project.test_make_install_lint_test_pipeline, "counts_generated_projects"),
+        *(
+            (getattr(test_services, name), "runs_against_services")
+            for name in dir(test_services)
+            if name.startswith("test_")
+        ),
     ):
         assert marker in {mark.name for mark in test.pytestmark}, test.__name__
 

@@ -127,7 +127,9 @@ def version(source: str) -> str:
         check=True,
     ).stdout
     client = json.loads(output)
-    return f"{client['clientVersion']['gitVersion']}, kustomize {client['kustomizeVersion']}"
+    return (
+        f"kubectl {client['clientVersion']['gitVersion']}, kustomize {client['kustomizeVersion']}"
+    )
 
 
 def summary(passed: Passed) -> list[str]:

@@ -10,6 +10,7 @@ import yaml
 from house_price_model import schema
 from house_price_model.config import (
     ENV_OVERRIDES,
+    SECRETS_ENV,
     ConfigError,
     load_settings,
 )
@@ -44,6 +45,26 @@ def test_environment_overrides_deployment_keys() -> None:
     settings = load_settings(PARAMS, environ={"LOG_LEVEL": "DEBUG", "DATA_SOURCE": "other.csv"})
     assert settings.logging.level == "DEBUG"
     assert settings.data.source == "other.csv"
+
+
+def test_overrides_come_from_files_in_the_secrets_folder(tmp_path: Path) -> None:
+    # As Kubernetes mounts Secrets: a file per variable; the variable itself wins.
+    (tmp_path / "DATA_SOURCE").write_text("mounted.csv\n", encoding="utf-8")
+    (tmp_path / "LOG_LEVEL").write_text("ERROR", encoding="utf-8")
+    environ = {SECRETS_ENV: str(tmp_path), "LOG_LEVEL": "DEBUG"}
+    settings = load_settings(PARAMS, environ=environ)
+    assert settings.data.source == "mounted.csv"
+    assert settings.logging.level == "DEBUG"
+    # An empty folder (every optional Secret absent) changes nothing.
+    (tmp_path / "DATA_SOURCE").unlink()
+    plain = load_settings(PARAMS, environ={"LOG_LEVEL": "DEBUG"})
+    assert load_settings(PARAMS, environ=environ) == plain
+
+
+def test_a_missing_secrets_folder_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    with pytest.raises(ConfigError, match=rf"^{SECRETS_ENV}: .*nowhere is not a folder"):
+        load_settings(PARAMS, environ={SECRETS_ENV: str(missing)})
 
 
 def test_every_override_names_an_existing_key() -> None:

@@ -29,7 +29,8 @@ The environment of the Airflow scheduler and workers sets:
     are those of the env ConfigMap of deploy/k8s/base, which pods started by Airflow
     cannot name: Kustomize adds a hash to its name.
 
-Like those workloads, the tasks read these Secrets when they exist:
+Like those workloads, the tasks read these Secrets when they exist, mounted as files in
+``SECRETS_DIR`` (a file per variable, see config.py), not as environment variables:
 
 - ``<project>-mlflow``, key ``tracking-uri``: ``MLFLOW_TRACKING_URI``
 - ``<project>-database``, key ``url``: ``DATABASE_URL`` (the request log)
@@ -60,31 +61,41 @@ ENVIRONMENT = {
     "DATA_SOURCE": os.environ.get("PIPELINE_DATA_SOURCE", f"{RAW_FILES}/data/raw/houses.csv"),
     "CURRENT_DATA": os.environ.get("PIPELINE_CURRENT_DATA", "requests"),
 }
-# Variables set from a key of a Secret when the Secret exists: name -> (Secret, key).
+# Variables read from a key of a Secret when the Secret exists: name -> (Secret, key).
 OPTIONAL_SECRETS = {
     "MLFLOW_TRACKING_URI": (f"{PROJECT}-mlflow", "tracking-uri"),
     "DATABASE_URL": (f"{PROJECT}-database", "url"),
 }
 USER_ID = 10001
 WORKDIR = "/work"
+SECRETS_DIR = f"/var/run/secrets/{PROJECT}"
 # What the ingestion DAG produces and the training DAG waits for.
 PROCESSED_DATA = Asset(f"{PROJECT}-processed-data")
 
 
 def environment() -> list[k8s.V1EnvVar]:
     """The variables of every task's container."""
-    variables = [k8s.V1EnvVar(name=name, value=value) for name, value in ENVIRONMENT.items()]
-    for name, (secret, key) in OPTIONAL_SECRETS.items():
-        selector = k8s.V1SecretKeySelector(name=secret, key=key, optional=True)
-        variables.append(
-            k8s.V1EnvVar(name=name, value_from=k8s.V1EnvVarSource(secret_key_ref=selector))
-        )
-    return variables
+    variables = {**ENVIRONMENT, **({"SECRETS_DIR": SECRETS_DIR} if OPTIONAL_SECRETS else {})}
+    return [k8s.V1EnvVar(name=name, value=value) for name, value in variables.items()]
+
+
+def secrets() -> k8s.V1ProjectedVolumeSource:
+    """The optional Secrets as one folder of files named after the variables they set."""
+    return k8s.V1ProjectedVolumeSource(
+        sources=[
+            k8s.V1VolumeProjection(
+                secret=k8s.V1SecretProjection(
+                    name=secret, optional=True, items=[k8s.V1KeyToPath(key=key, path=name)]
+                )
+            )
+            for name, (secret, key) in OPTIONAL_SECRETS.items()
+        ]
+    )
 
 
 def volumes() -> list[k8s.V1Volume]:
-    """The shared workspace, the params ConfigMap (read-only) and a scratch ``/tmp``."""
-    return [
+    """The shared workspace, the params ConfigMap and Secrets (read-only), a scratch ``/tmp``."""
+    listed = [
         k8s.V1Volume(
             name="workspace",
             persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(
@@ -97,6 +108,21 @@ def volumes() -> list[k8s.V1Volume]:
         ),
         k8s.V1Volume(name="tmp", empty_dir=k8s.V1EmptyDirVolumeSource()),
     ]
+    if OPTIONAL_SECRETS:
+        listed.append(k8s.V1Volume(name="secrets", projected=secrets()))
+    return listed
+
+
+def volume_mounts() -> list[k8s.V1VolumeMount]:
+    """Where each of :func:`volumes` is mounted in the task's container."""
+    mounts = [
+        k8s.V1VolumeMount(name="workspace", mount_path=WORKDIR),
+        k8s.V1VolumeMount(name="params", mount_path="/app/config", read_only=True),
+        k8s.V1VolumeMount(name="tmp", mount_path="/tmp"),
+    ]
+    if OPTIONAL_SECRETS:
+        mounts.append(k8s.V1VolumeMount(name="secrets", mount_path=SECRETS_DIR, read_only=True))
+    return mounts
 
 
 def restricted() -> dict[str, Any]:
@@ -132,11 +158,7 @@ def stage_task(command: str, **kwargs: Any) -> KubernetesPodOperator:
         env_vars=environment(),
         labels={"app.kubernetes.io/part-of": PROJECT, "app.kubernetes.io/component": command},
         volumes=volumes(),
-        volume_mounts=[
-            k8s.V1VolumeMount(name="workspace", mount_path=WORKDIR),
-            k8s.V1VolumeMount(name="params", mount_path="/app/config", read_only=True),
-            k8s.V1VolumeMount(name="tmp", mount_path="/tmp"),
-        ],
+        volume_mounts=volume_mounts(),
         # The operator has no argument for it: the working folder comes from a base pod.
         full_pod_spec=k8s.V1Pod(
             spec=k8s.V1PodSpec(containers=[k8s.V1Container(name="base", working_dir=WORKDIR)])

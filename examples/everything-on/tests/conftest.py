@@ -20,6 +20,7 @@ from house_price_model.cli import main
 from house_price_model.config import (
     ENV_OVERRIDES,
     PARAMS_ENV,
+    SECRETS_ENV,
     Settings,
     load_settings,
 )
@@ -46,7 +47,7 @@ def isolated() -> Generator[pytest.MonkeyPatch]:
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     with pytest.MonkeyPatch.context() as patch:
-        for variable in (*ENV_OVERRIDES, PARAMS_ENV):
+        for variable in (*ENV_OVERRIDES, PARAMS_ENV, SECRETS_ENV):
             patch.delenv(variable, raising=False)
         yield patch
     root.handlers[:] = handlers

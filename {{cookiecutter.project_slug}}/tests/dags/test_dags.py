@@ -170,3 +170,25 @@ def test_the_dags_serialize(dag_bag: DagBag) -> None:
     """The DAG processor stores every DAG serialized; a DAG it cannot store never runs."""
     for dag in dag_bag.dags.values():
         assert LazyDeserializedDAG.from_dag(dag).dag_id == dag.dag_id
+
+
+def test_secrets_reach_the_pods_as_read_only_files_never_as_variables(
+    pods: dict[str, k8s.V1Pod],
+) -> None:
+    for task_id, pod in pods.items():
+        (container,) = pod.spec.containers
+        assert all(variable.value_from is None for variable in container.env), task_id
+        env = {variable.name: variable.value for variable in container.env}
+        volumes = {volume.name: volume for volume in pod.spec.volumes}
+        mounts = {mount.mount_path: mount for mount in container.volume_mounts}
+        if "SECRETS_DIR" not in env:
+            assert "secrets" not in volumes, task_id
+            continue
+        mount = mounts[env["SECRETS_DIR"]]
+        assert mount.read_only is True, task_id
+        sources = volumes[mount.name].projected.sources
+        assert sources, task_id
+        for source in sources:
+            assert source.secret.name.startswith(f"{PROJECT}-"), task_id
+            assert source.secret.optional is True, "a pod must start without the Secret"
+            assert all(item.path.isupper() for item in source.secret.items), task_id

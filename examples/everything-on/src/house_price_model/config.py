@@ -2,6 +2,11 @@
 
 Every stage receives one :class:`Settings` object. A missing, unknown or badly typed
 key stops the run with a :class:`ConfigError` that names the key.
+
+An override (:data:`ENV_OVERRIDES`) comes from the environment variable, or else from a
+file named after the variable in the folder ``SECRETS_DIR`` names: Kubernetes Secrets
+mounted as files there (the manifests do this), so secret values never sit in the
+environment. The variable wins over the file.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from .task import METRICS
 
 DEFAULT_PARAMS = Path("config/params.yaml")
 PARAMS_ENV = "PARAMS_FILE"
+SECRETS_ENV = "SECRETS_DIR"
 
 
 class ConfigError(ValueError):
@@ -240,10 +246,25 @@ def _build(cls: type, raw: Any, where: str) -> Any:
     return cls(**values)
 
 
+def overrides(environ: Mapping[str, str]) -> dict[str, str]:
+    """The override variables set: from ``environ``, else from files in ``SECRETS_DIR``."""
+    found = {}
+    if folder := environ.get(SECRETS_ENV):
+        secrets = Path(folder)
+        if not secrets.is_dir():
+            raise ConfigError(f"{SECRETS_ENV}: {folder} is not a folder")
+        for variable in ENV_OVERRIDES:
+            if (secrets / variable).is_file():
+                found[variable] = (secrets / variable).read_text(encoding="utf-8").strip()
+    found.update({name: environ[name] for name in ENV_OVERRIDES if name in environ})
+    return found
+
+
 def _apply_env(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
-    for variable, (section, key) in ENV_OVERRIDES.items():
-        if variable in environ and isinstance(raw.get(section), dict):
-            raw[section][key] = environ[variable]
+    for variable, value in overrides(environ).items():
+        section, key = ENV_OVERRIDES[variable]
+        if isinstance(raw.get(section), dict):
+            raw[section][key] = value
 
 
 def load_settings(
