@@ -219,11 +219,17 @@ def built_overlays(project: Path, passed: Passed) -> dict[str, str]:
     return built
 
 
-def validate_manifests(passed: Passed, built: dict[str, str]) -> None:
-    """kubernetes-validate --strict on each built overlay not validated yet."""
+def validate_manifests(passed: Passed, built: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """The custom resources against their CRDs; kubernetes-validate --strict on each built
+    overlay not validated yet. Returns each overlay's documents."""
+    parsed = {
+        name: [doc for doc in yaml.safe_load_all(text) if doc] for name, text in built.items()
+    }
+    custom = [doc for documents in parsed.values() for doc in documents]
+    validate_custom_resources(passed, [doc for doc in custom if doc["kind"] in CUSTOM_KINDS])
     unseen = passed.unseen("kubernetes-validate", built)
     if not unseen:
-        return
+        return parsed
     with tempfile.TemporaryDirectory() as folder:
         files = []
         for environment, text in unseen.items():
@@ -231,16 +237,14 @@ def validate_manifests(passed: Passed, built: dict[str, str]) -> None:
             path.write_text(text, encoding="utf-8")
             files.append(str(path))
         output = run([executable("kubernetes-validate"), "--strict", *files])
-    for environment, text in unseen.items():
-        documents = [doc for doc in yaml.safe_load_all(text) if doc]
-        core = [doc for doc in documents if doc["kind"] not in CUSTOM_KINDS]
+    for environment in unseen:
+        core = [doc for doc in parsed[environment] if doc["kind"] not in CUSTOM_KINDS]
         checked = re.findall(rf"INFO \S*/{environment}\.yaml passed for resource", output)
         assert len(checked) == len(core), f"{environment}: not every resource was validated"
     unknown = re.findall(r"Couldn't find schema for kind (\w+)", output)
     assert set(unknown) <= CUSTOM_KINDS, f"resources with no schema: {set(unknown)}"
     passed.record("kubernetes-validate", unseen)
-    custom = [doc for text in unseen.values() for doc in yaml.safe_load_all(text) if doc]
-    validate_custom_resources(passed, [doc for doc in custom if doc["kind"] in CUSTOM_KINDS])
+    return parsed
 
 
 def validate_custom_resources(passed: Passed, documents: list[dict[str, Any]]) -> None:
@@ -356,10 +360,9 @@ def check_environment(
 def test_kubernetes_overlays(project: Path, request: pytest.FixtureRequest, passed: Passed) -> None:
     answers = slug_and_answers(project, request)
     built = built_overlays(project, passed)
-    validate_manifests(passed, built)
+    parsed = validate_manifests(passed, built)
     params = (project / "config" / "params.yaml").read_text(encoding="utf-8")
-    for environment, text in built.items():
-        documents = [doc for doc in yaml.safe_load_all(text) if doc]
+    for environment, documents in parsed.items():
         check_environment(environment, documents, answers, params)
     if answers["orchestrator"] == "airflow":
         check_dag_sources(project / "dags" / "pod_tasks.py", answers)

@@ -122,6 +122,21 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _wait_until_ready(url: str, process: subprocess.Popen, what: str, seconds: float) -> None:
+    """Return once ``url`` answers 200; fail if ``process`` exits or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert process.poll() is None, f"{what} exited:\n{process.stderr.read().decode()[-4000:]}"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as ready:
+                if ready.status == 200:
+                    return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"{what} did not become ready ({url})"
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def _make_server(
     project: Path, target: str, environ: dict[str, str], ready_path: str, port_variable: str
@@ -141,17 +156,8 @@ def _make_server(
     )
     base = f"http://127.0.0.1:{ports[port_variable]}"
     try:
-        deadline = time.monotonic() + 300  # a first serve-model downloads MLServer
-        while True:
-            assert server.poll() is None, server.stderr.read().decode()[-4000:]
-            try:
-                with urllib.request.urlopen(f"{base}{ready_path}", timeout=5) as ready:
-                    if ready.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"make {target} did not become ready"
-            time.sleep(0.5)
+        # a first serve-model downloads MLServer
+        _wait_until_ready(f"{base}{ready_path}", server, f"make {target}", 300)
         yield base
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -38,13 +38,27 @@ import pytest
 
 from .conftest import bake_once
 from .template import INSTANCES
-from .test_generated_project import UV, _environment, _free_port, _make_server, _model_server, _run
+from .test_generated_project import (
+    UV,
+    _environment,
+    _free_port,
+    _make_server,
+    _model_server,
+    _run,
+    _wait_until_ready,
+)
 
 BIN = Path(sys.executable).parent
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "services-test",
     "AWS_SECRET_ACCESS_KEY": "services-test",
     "AWS_DEFAULT_REGION": "us-east-1",
+}
+# The same, as boto3 takes them.
+BOTO = {
+    "aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"],
+    "aws_secret_access_key": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    "region_name": CREDENTIALS["AWS_DEFAULT_REGION"],
 }
 BUCKETS = ("mlflow", "dvc")
 GIT = {
@@ -60,20 +74,6 @@ def postgres_bin() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     assert found, "PostgreSQL is not installed: .ci/run installs Debian's postgresql package"
     return Path(found[-1]).parent
-
-
-def wait_for(url: str, process: subprocess.Popen, what: str, seconds: float = 180) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        assert process.poll() is None, f"{what} exited:\n{process.stderr.read().decode()[-3000:]}"
-        try:
-            with urllib.request.urlopen(url, timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, f"{what} did not answer {url}"
-        time.sleep(0.5)
 
 
 @contextlib.contextmanager
@@ -147,17 +147,9 @@ class Services:
     tracking: str  # the MLflow server's URL
 
     def objects(self, bucket: str) -> list[str]:
-        client = boto3.client("s3", endpoint_url=self.s3, **credentials())
+        client = boto3.client("s3", endpoint_url=self.s3, **BOTO)
         pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
         return [item["Key"] for page in pages for item in page.get("Contents", [])]
-
-
-def credentials() -> dict[str, str]:
-    return {
-        "aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        "region_name": CREDENTIALS["AWS_DEFAULT_REGION"],
-    }
 
 
 @contextlib.contextmanager
@@ -171,8 +163,10 @@ def services(folder: Path, project: Path) -> Iterator[Services]:
         s3_port = _free_port()
         s3 = f"http://127.0.0.1:{s3_port}"
         moto = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)]
-        wait_for(f"{s3}/", stack.enter_context(background(moto, environ)), "moto_server", 60)
-        client = boto3.client("s3", endpoint_url=s3, **credentials())
+        _wait_until_ready(
+            f"{s3}/", stack.enter_context(background(moto, environ)), "moto_server", 60
+        )
+        client = boto3.client("s3", endpoint_url=s3, **BOTO)
         for bucket in BUCKETS:
             client.create_bucket(Bucket=bucket)
         version = project_version(project, "mlflow")
@@ -187,7 +181,7 @@ def services(folder: Path, project: Path) -> Iterator[Services]:
         mlflow_env = {**environ, "MLFLOW_S3_ENDPOINT_URL": s3}
         tracking = f"http://127.0.0.1:{port}"
         process = stack.enter_context(background(server, mlflow_env, cwd=folder))
-        wait_for(f"{tracking}/health", process, "mlflow server", 300)
+        _wait_until_ready(f"{tracking}/health", process, "mlflow server", 300)
         yield Services(address, s3, tracking)
 
 
