@@ -107,10 +107,24 @@ def render_path(relative: str, context: dict[str, str]) -> str:
     )
 
 
+# Private answers cookiecutter renders from the others: which platform pieces the
+# components need (cookiecutter.json); the prune manifest and the templates read them.
+DERIVED = ("__object_store", "__database", "__platform")
+
+
+def with_derived(answers: dict[str, str]) -> dict[str, str]:
+    """``answers`` and the private answers rendered from them, in cookiecutter.json's order."""
+    context = {**DEFAULTS, **answers}
+    environment = StrictEnvironment(keep_trailing_newline=True)
+    for name in DERIVED:
+        context[name] = environment.from_string(COOKIECUTTER[name]).render(cookiecutter=context)
+    return {**answers, **{name: context[name] for name in DERIVED}}
+
+
 def expected_files(answers: dict[str, str], package_name: str, project_slug: str) -> set[str]:
     """Every file the manifest predicts for these answers, relative to the project."""
     context = {"package_name": package_name, "project_slug": project_slug}
-    pruned = POST_GEN.unselected_paths(PRUNE_MANIFEST, answers)
+    pruned = POST_GEN.unselected_paths(PRUNE_MANIFEST, with_derived(answers))
     removed = {render_path(path, context) for path in pruned}
     expected = set()
     for path in PROJECT_DIR.rglob("*"):

@@ -196,27 +196,30 @@ def test_gitlab_pipeline(project: Path, request: pytest.FixtureRequest, passed: 
 # --- Kubernetes -------------------------------------------------------------------------
 
 
-def built_overlays(project: Path, passed: Passed) -> dict[str, str]:
-    """``kubectl kustomize`` of each overlay, built once per distinct deploy/k8s tree."""
-    tree = texts(project, "deploy/k8s/**/*")
-    key = digest(json.dumps(tree, sort_keys=True))
+def kustomized(project: Path, passed: Passed, folder: str, tree: str = "") -> str:
+    """``kubectl kustomize folder``, built once per distinct content of ``tree`` (a folder
+    holding everything the build reads; ``folder`` itself by default)."""
+    files = texts(project, f"{tree or folder}/**/*")
+    key = digest(json.dumps([folder, files], sort_keys=True))
     cache = passed.root / "builds"
     cache.mkdir(parents=True, exist_ok=True)
-    built = {}
-    for environment in ENVIRONMENTS:
-        output = cache / f"{key}-{environment}.yaml"
-        if not output.exists():
-            text = run(
-                [executable("kubectl"), "kustomize", f"deploy/k8s/overlays/{environment}"],
-                cwd=project,
-            )
-            # Another worker may read this build while it is written: write aside, then rename.
-            partial = output.with_suffix(f".{os.getpid()}.partial")
-            partial.write_text(text, encoding="utf-8")
-            partial.replace(output)
-        built[environment] = output.read_text(encoding="utf-8")
+    output = cache / f"{key}.yaml"
+    if not output.exists():
+        text = run([executable("kubectl"), "kustomize", folder], cwd=project)
+        # Another worker may read this build while it is written: write aside, then rename.
+        partial = output.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(output)
     passed.record("kustomize", {key: key})
-    return built
+    return output.read_text(encoding="utf-8")
+
+
+def built_overlays(project: Path, passed: Passed) -> dict[str, str]:
+    """``kubectl kustomize`` of each overlay, built once per distinct deploy/k8s tree."""
+    return {
+        environment: kustomized(project, passed, f"deploy/k8s/overlays/{environment}", "deploy/k8s")
+        for environment in ENVIRONMENTS
+    }
 
 
 def validate_manifests(passed: Passed, built: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
@@ -402,9 +405,9 @@ def test_gitops(project: Path, request: pytest.FixtureRequest, passed: Passed) -
         assert "kubectl apply -k deploy/k8s/overlays/" in readme
         return
     assert folders == {tool}
-    text = run([executable("kubectl"), "kustomize", f"deploy/{tool}"], cwd=project)
+    text = kustomized(project, passed, f"deploy/{tool}")
     documents = [doc for doc in yaml.safe_load_all(text) if doc]
-    validate_custom_resources(passed, documents)
+    validate_custom_resources(passed, [doc for doc in documents if doc["kind"] != "Secret"])
     repository = (
         f"https://{'gitlab.com' if answers['ci'] == 'gitlab-ci' else 'github.com'}/"
         f"{answers['organisation']}/{answers['slug']}.git"
@@ -441,7 +444,7 @@ def check_flux(project: Path, documents: list[dict[str, Any]], repository: str) 
     kustomizations = {
         overlay_of(project, doc["spec"]["path"]): doc
         for doc in documents
-        if doc["kind"] == "Kustomization"
+        if doc["kind"] == "Kustomization" and doc["spec"]["path"] != "./deploy/platform"
     }
     assert kustomizations.keys() == set(ENVIRONMENTS)
     for environment, doc in kustomizations.items():
@@ -451,13 +454,18 @@ def check_flux(project: Path, documents: list[dict[str, Any]], repository: str) 
 
 
 def check_argocd(project: Path, documents: list[dict[str, Any]], repository: str) -> None:
-    projects = [doc for doc in documents if doc["kind"] == "AppProject"]
+    projects = [
+        doc
+        for doc in documents
+        if doc["kind"] == "AppProject" and not doc["metadata"]["name"].endswith("-platform")
+    ]
     assert len(projects) == 1
     assert projects[0]["spec"]["sourceRepos"] == [repository]
     applications = {
         overlay_of(project, doc["spec"]["source"]["path"]): doc
         for doc in documents
         if doc["kind"] == "Application"
+        and doc["spec"].get("source", {}).get("path", "").startswith("deploy/k8s/")
     }
     assert applications.keys() == set(ENVIRONMENTS)
     for environment, doc in applications.items():

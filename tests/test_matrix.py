@@ -28,7 +28,7 @@ GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 # The patterns are banned from every file (name and text) when the answer for the option is
 # not one of the listed values.
 KEYWORDS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
-    ("ci", ("github-actions",), (r"github actions", r"\.github", r"actions/")),
+    ("ci", ("github-actions",), (r"github actions", r"\.github(?!\.io)", r"actions/")),
     ("ci", ("gitlab-ci",), (r"gitlab",)),
     ("data_versioning", ("dvc",), (r"\bdvc\b", r"version-data", r"\bversioning\b")),
     # sklearn.utils.validation is scikit-learn's own module, not the validation stage.

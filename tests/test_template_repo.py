@@ -19,6 +19,7 @@ from .template import (
     CHOICES,
     COMPONENTS,
     COOKIECUTTER,
+    DERIVED,
     INSTANCES,
     PRE_GEN,
     PROJECT_DIR,
@@ -55,9 +56,9 @@ def test_every_prompt_has_human_text() -> None:
 
 def test_prune_manifest_names_real_paths_and_values() -> None:
     for option, by_value in PRUNE_MANIFEST.items():
-        assert option in CHOICES, option
+        assert option in CHOICES or option in DERIVED, option
         for value, paths in by_value.items():
-            assert value in CHOICES[option], f"{option}={value}"
+            assert value in CHOICES.get(option, ["yes", "no"]), f"{option}={value}"
             for path in paths:
                 template_path = SPACED.sub(r"{{cookiecutter.\1}}", path)
                 assert (PROJECT_DIR / template_path).exists(), path

@@ -36,7 +36,7 @@ VALIDATORS: dict[str, tuple[str, str]] = {
     "github-workflows-schema": ("GitHub workflows", "pypi:check-jsonschema"),
     "dependabot-schema": ("Dependabot configurations", "pypi:check-jsonschema"),
     "gitlab-ci-schema": ("GitLab pipelines", "pypi:check-jsonschema"),
-    "kustomize": ("overlay builds", "kubectl"),
+    "kustomize": ("builds of the overlays, GitOps and platform folders", "kubectl"),
     "kubernetes-validate": ("built overlays", "pypi:kubernetes-validate"),
     "crd-schemas": ("custom resources (KServe, Flux, Argo CD)", "crds"),
 }
