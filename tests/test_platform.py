@@ -21,7 +21,7 @@ import yaml
 from .conftest import by_combination
 from .template import COOKIECUTTER, all_combinations, with_derived
 from .test_delivery import answers_of, kustomized, passed, validate_custom_resources
-from .validators import Passed
+from .validators import Passed, charts, crds
 
 CHARTS: dict[str, dict[str, str]] = COOKIECUTTER["__charts"]
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
@@ -34,6 +34,8 @@ NEEDS = {
     "kserve-runtime-configs": {"kserve-resources"},
 }
 WITHOUT_VALUES = {"cloudnative-pg", "kserve-crd"}  # the chart defaults do
+# Releases whose chart's defaults and values schema are vendored in tests/charts.
+SCHEMA_CHECKED = {"mlflow", "postgresql", "cert-manager"}
 
 
 def releases(answers: dict[str, str]) -> set[str]:
@@ -121,6 +123,7 @@ def test_platform(project: Path, request: pytest.FixtureRequest, passed: Passed)
     values = {path.stem for path in (platform / "values").glob("*.yaml")}
     assert values == wanted - WITHOUT_VALUES
     configured = {release: values_of(project, release) for release in values}
+    check_values_schemas(passed, project, set(configured))
     check_sops_rules(project)
     check_wiring(project, slug, configured)
     check_helm_commands(project, slug, wanted)
@@ -128,6 +131,43 @@ def test_platform(project: Path, request: pytest.FixtureRequest, passed: Passed)
         check_flux_platform(project, passed, slug, wanted, configured)
     elif answers["gitops"] == "argocd":
         check_argocd_platform(project, passed, slug, wanted)
+
+
+def check_values_schemas(passed: Passed, project: Path, configured: set[str]) -> None:
+    """Each values file with a vendored chart, merged over its defaults, fits the chart's
+    values schema (what `helm install` checks)."""
+    files = {
+        release: (project / "deploy" / "platform" / "values" / f"{release}.yaml").read_text()
+        for release in configured & SCHEMA_CHECKED
+    }
+    unseen = passed.unseen("chart-schemas", files)
+    found = []
+    for release, text in unseen.items():
+        pinned = CHARTS[release]
+        found += charts.errors(pinned["chart"], pinned["version"], yaml.safe_load(text))
+    assert found == [], "values the charts refuse:\n" + "\n".join(found)
+    passed.record("chart-schemas", unseen)
+
+
+def test_the_vendored_charts_are_the_pinned_ones() -> None:
+    assert crds.provenance_errors(charts.CHARTS, "*/*") == []
+    for release in SCHEMA_CHECKED:
+        assert charts.folder(CHARTS[release]["chart"], CHARTS[release]["version"]).is_dir()
+
+
+@pytest.mark.parametrize(
+    ("release", "values", "where"),
+    [
+        ("mlflow", {"fullnameOverid": "mlflow"}, "(top)"),
+        ("mlflow", {"artifactRoot": {"s3": {"bucke": "mlflow"}}}, "artifactRoot.s3"),
+        ("cert-manager", {"crds": {"enable": True}}, "crds"),
+        ("postgresql", {"cluster": {"instances": "one"}}, "cluster.instances"),
+    ],
+)
+def test_a_value_the_chart_refuses_fails(release: str, values: dict[str, Any], where: str) -> None:
+    pinned = CHARTS[release]
+    found = charts.errors(pinned["chart"], pinned["version"], values)
+    assert any(f": {where}: " in error for error in found), found
 
 
 def check_sops_rules(project: Path) -> None:

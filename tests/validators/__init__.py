@@ -20,7 +20,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from . import crds
+from . import charts, crds
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "validate.mjs"
@@ -39,6 +39,7 @@ VALIDATORS: dict[str, tuple[str, str]] = {
     "kustomize": ("builds of the overlays, GitOps and platform folders", "kubectl"),
     "kubernetes-validate": ("built overlays", "pypi:kubernetes-validate"),
     "crd-schemas": ("custom resources (KServe, Flux, Argo CD)", "crds"),
+    "chart-schemas": ("platform values files (MLflow, PostgreSQL, cert-manager)", "charts"),
 }
 
 
@@ -117,6 +118,8 @@ def version(source: str) -> str:
         return metadata.version(name)
     if kind == "crds":
         return f"(JSON Schema of {crds.versions()})"
+    if kind == "charts":
+        return f"(values schemas of {charts.versions()})"
     if kind == "npm":
         package = json.loads((NODE_MODULES / name / "package.json").read_text(encoding="utf-8"))
         return package["version"]

@@ -37,21 +37,22 @@ METADATA = {
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def sources() -> list[dict[str, str]]:
-    """The rows of SOURCES.md: file, repository, tag, commit, path there, sha256."""
-    lines = [line for line in SOURCES.read_text(encoding="utf-8").splitlines() if line[:2] == "| "]
+def sources(table: Path = SOURCES) -> list[dict[str, str]]:
+    """The rows of a SOURCES.md: file, repository, tag, commit, path there, sha256."""
+    lines = [line for line in table.read_text(encoding="utf-8").splitlines() if line[:2] == "| "]
     header, _, *rows = ([cell.strip() for cell in line.strip("|").split("|")] for line in lines)
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 
-def provenance_errors() -> list[str]:
-    """Where the vendored files and SOURCES.md disagree: missing rows, files or checksums."""
-    rows = {row["file"]: row for row in sources()}
-    files = {path.name for path in CRDS.glob("*.yaml")}
+def provenance_errors(folder: Path = CRDS, pattern: str = "*.yaml") -> list[str]:
+    """Where the vendored files and their SOURCES.md disagree: missing rows, files or
+    checksums."""
+    rows = {row["file"]: row for row in sources(folder / "SOURCES.md")}
+    files = {path.relative_to(folder).as_posix() for path in folder.glob(pattern)}
     errors = [f"{name}: no row in SOURCES.md" for name in sorted(files - rows.keys())]
     errors += [f"{name}: listed but not vendored" for name in sorted(rows.keys() - files)]
     for name in sorted(files & rows.keys()):
-        actual = hashlib.sha256((CRDS / name).read_bytes()).hexdigest()
+        actual = hashlib.sha256((folder / name).read_bytes()).hexdigest()
         if actual != rows[name]["sha256"]:
             errors.append(f"{name}: sha256 {actual}, SOURCES.md says {rows[name]['sha256']}")
     return errors
