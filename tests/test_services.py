@@ -241,8 +241,8 @@ def check_registry(running: Services, project: Path) -> None:
 
 
 def serve_log_and_monitor(project: Path, environ: dict[str, str], running: Services) -> dict:
-    """A batch through ``make serve``, logged to Postgres; then ``monitor`` on those rows.
-    Returns the service's answer."""
+    """A batch through ``make serve``, logged to Postgres; then ``monitor`` on those rows,
+    its reports logged to MLflow and so to the bucket. Returns the service's answer."""
     records = current_records(project, 60)
     with _make_server(project, "serve", environ, "/ready", "PORT") as base:
         answer = post(f"{base}/predict", records)
@@ -262,6 +262,9 @@ def serve_log_and_monitor(project: Path, environ: dict[str, str], running: Servi
     assert monitor.returncode in (0, 3), monitor.stderr[-3000:]  # 3: drift, still a report
     summary = json.loads((project / "reports" / "monitoring" / "drift.json").read_text())
     assert summary["current_rows"] == len(records), summary
+    # The reports of the check, logged to MLflow, are in the bucket beside the models.
+    reports = {key.rpartition("/artifacts/")[2] for key in running.objects("mlflow")}
+    assert {"monitoring/drift.json", "monitoring/drift.html"} <= reports, sorted(reports)
     return answer
 
 

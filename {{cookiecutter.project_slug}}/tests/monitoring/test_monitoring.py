@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+import shutil
+{%- endif %}
 {%- if cookiecutter.ci == "github-actions" %}
 import subprocess
 import sys
+{%- endif %}
+{%- if cookiecutter.ci == "github-actions" or cookiecutter.experiment_tracking == "mlflow" %}
 from pathlib import Path
 {%- endif %}
 
@@ -28,6 +33,12 @@ from {{ cookiecutter.package_name }}.monitoring.main import (
     PREDICTION,
     run,
 )
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+from {{ cookiecutter.package_name }}.monitoring.mlflow import (
+    ARTIFACT_PATH,
+    experiment_name,
+)
+{%- endif %}
 {%- if cookiecutter.serving != "none" %}
 from {{ cookiecutter.package_name }}.task import (
     answers,
@@ -37,6 +48,27 @@ from {{ cookiecutter.package_name }}.task import (
 
 # Evidently is slow to import: keep these tests on one worker of pytest-xdist.
 pytestmark = pytest.mark.xdist_group("monitoring")
+
+
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+
+
+@pytest.fixture(scope="session")
+def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An MLflow store whose tables exist (making them takes seconds, copying it does not)."""
+    from mlflow.tracking import MlflowClient
+
+    path = tmp_path_factory.mktemp("store") / "mlflow.db"
+    MlflowClient(f"sqlite:///{path}").search_experiments()
+    return path
+
+
+@pytest.fixture
+def ingested_settings(ingested_settings: Settings, empty_store: Path) -> Settings:
+    """The ingested copy, with the empty store where every check logs its run."""
+    shutil.copyfile(empty_store, Path(ingested_settings.tracking.store_uri().split("///")[1]))
+    return ingested_settings
+{%- endif %}
 
 
 def _with_current(settings: Settings, current: str) -> Settings:
@@ -72,6 +104,28 @@ def test_planted_shift_fails_with_one_line(
     assert "<html" in html.lower()
 
 
+{% if cookiecutter.experiment_tracking == "mlflow" -%}
+def test_each_check_is_an_mlflow_run_with_its_reports(trained_settings: Settings) -> None:
+    from mlflow.tracking import MlflowClient
+
+    settings = _with_current(trained_settings, "data/current/shifted.csv")
+    assert run(settings) == EXIT_DRIFT
+    client = MlflowClient(settings.tracking.store_uri())
+    experiment = client.get_experiment_by_name(experiment_name(settings))
+    [latest, *_] = client.search_runs(
+        [experiment.experiment_id], order_by=["attributes.start_time DESC"]
+    )
+    summary = json.loads((settings.monitoring.reports_dir / "drift.json").read_text())
+    assert latest.data.tags["drift"] == "true"
+    assert latest.data.tags["current"] == "data/current/shifted.csv"
+    assert latest.data.metrics["drifted_share"] == summary["drifted_share"]
+    logged = {item.path for item in client.list_artifacts(latest.info.run_id, ARTIFACT_PATH)}
+    assert logged == {
+        f"{ARTIFACT_PATH}/{name}" for name in ("drift.html", "drift.json", "prediction_drift.html")
+    }
+
+
+{% endif -%}
 def test_unshifted_batch_passes(ingested_settings: Settings) -> None:
     assert run(_with_current(ingested_settings, "data/current/unshifted.csv")) == 0
     summary = json.loads((ingested_settings.monitoring.reports_dir / "drift.json").read_text())

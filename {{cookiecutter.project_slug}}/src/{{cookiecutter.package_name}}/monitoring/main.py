@@ -4,10 +4,11 @@ Evidently tests each feature for drift (a statistical test per column) and, when
 a champion in ``registry.champion_dir``, its predictions too: those on held-out rows (the
 validation and test splits) against those on the current batch.{% if cookiecutter.serving != "none" %} For logged requests
 (``monitoring.current: requests``), the answers the service gave stand for the latter.{% endif %}
-HTML reports and a JSON summary go to ``monitoring.reports_dir``.
+HTML reports and a JSON summary go to ``monitoring.reports_dir``{% if cookiecutter.experiment_tracking == "mlflow" %}, and to MLflow as a run
+of its own (``monitoring/mlflow.py``){% endif %}.
 When at least ``monitoring.drift_share`` of the feature columns drift, or the predictions
-do, the stage prints one line saying which and exits with status 1, so a CI job or a CronJob
-can act on it. A batch with fewer than
+do, the stage prints one line saying which and exits with status 3 (``EXIT_DRIFT``), so a
+CI job or a CronJob can act on it. A batch with fewer than
 ``monitoring.min_rows`` rows is refused (a stage error, status 1 with ``error:``), since
 a few rows show no drift whatever the data.
 """
@@ -25,6 +26,9 @@ from ..artifacts import METADATA_FILE, load_model, write_json
 from ..config import Settings
 from ..errors import DataError
 from ..task import PREDICTED_KIND, predicted
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+from .mlflow import record
+{%- endif %}
 
 # The exit status when the data drifted: news about the data, not a failure of the check
 # (that is 1), so CI and alerts can tell them apart.
@@ -202,21 +206,23 @@ def run(settings: Settings) -> int:
     share = len(drifted) / len(columns)
     prediction_drift = bool(prediction and prediction["drifted"])
     drift = share >= monitoring.drift_share or prediction_drift
-    write_json(
-        monitoring.reports_dir / SUMMARY,
-        {
-            "reference": str(monitoring.reference),
-            "current": source,
-            "reference_rows": len(reference),
-            "current_rows": len(current),
-            "drift_share": monitoring.drift_share,
-            "drifted_share": share,
-            "drifted_columns": drifted,
-            "prediction": prediction,
-            "drift": drift,
-            "columns": columns,
-        },
-    )
+    result = {
+        "reference": str(monitoring.reference),
+        "current": source,
+        "reference_rows": len(reference),
+        "current_rows": len(current),
+        "drift_share": monitoring.drift_share,
+        "drifted_share": share,
+        "drifted_columns": drifted,
+        "prediction": prediction,
+        "drift": drift,
+        "columns": columns,
+    }
+    write_json(monitoring.reports_dir / SUMMARY, result)
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+    reports = [HTML, SUMMARY, *([PREDICTIONS_HTML] if prediction is not None else [])]
+    record(settings, [monitoring.reports_dir / name for name in reports], result)
+{%- endif %}
     summary = (
         f"{len(drifted)} of {len(columns)} columns drifted ({share * 100:.0f}%, "
         f"threshold {monitoring.drift_share * 100:.0f}%)"
