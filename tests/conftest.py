@@ -14,7 +14,7 @@ import pytest
 from cookiecutter.environment import StrictEnvironment
 
 from .template import all_combinations, combination_id, selected_combinations
-from .validators import SHARED, Passed, summary
+from .validators import SHARED, Passed, shared_passed, summary
 
 _BAKED: dict[str, object] = {}
 
@@ -38,6 +38,12 @@ def pytest_configure(config) -> None:
     """The controller makes the folder where the xdist workers record validated files."""
     if SHARED not in os.environ:
         os.environ[SHARED] = tempfile.mkdtemp(prefix="template-validated-")
+
+
+@pytest.fixture(scope="session")
+def passed() -> Passed:
+    """What the validators passed, shared by the xdist workers (see tests/validators)."""
+    return shared_passed()
 
 
 def passed_with(reports: list[pytest.TestReport], marker: str) -> int:

@@ -24,11 +24,9 @@ import yaml
 
 from .conftest import by_combination
 from .template import COOKIECUTTER
-from .validators import Passed, crds, digest, executable, node, run, schema, shared_passed
+from .validators import Passed, crds, digest, executable, node, run, schema
 
 ENVIRONMENTS = ("dev", "staging", "prod")
-# Custom resources kubernetes-validate has no schema for: checked against their CRDs instead.
-CUSTOM_KINDS = {"InferenceService"}
 PINNED_ACTION = re.compile(r"uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
 RESTRICTED_POD = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
 RESTRICTED_CONTAINER = {
@@ -36,11 +34,6 @@ RESTRICTED_CONTAINER = {
     "readOnlyRootFilesystem": True,
     "capabilities": {"drop": ["ALL"]},
 }
-
-
-@pytest.fixture(scope="session")
-def passed() -> Passed:
-    return shared_passed()
 
 
 def answers_of(request: pytest.FixtureRequest) -> dict[str, str]:
@@ -228,8 +221,9 @@ def validate_manifests(passed: Passed, built: dict[str, str]) -> dict[str, list[
     parsed = {
         name: [doc for doc in yaml.safe_load_all(text) if doc] for name, text in built.items()
     }
-    custom = [doc for documents in parsed.values() for doc in documents]
-    validate_custom_resources(passed, [doc for doc in custom if doc["kind"] in CUSTOM_KINDS])
+    # Custom resources: kubernetes-validate has no schema for them, their CRDs do.
+    custom = [doc for documents in parsed.values() for doc in documents if crds.is_custom(doc)]
+    validate_custom_resources(passed, custom)
     unseen = passed.unseen("kubernetes-validate", built)
     if not unseen:
         return parsed
@@ -241,11 +235,11 @@ def validate_manifests(passed: Passed, built: dict[str, str]) -> dict[str, list[
             files.append(str(path))
         output = run([executable("kubernetes-validate"), "--strict", *files])
     for environment in unseen:
-        core = [doc for doc in parsed[environment] if doc["kind"] not in CUSTOM_KINDS]
+        core = [doc for doc in parsed[environment] if not crds.is_custom(doc)]
         checked = re.findall(rf"INFO \S*/{environment}\.yaml passed for resource", output)
         assert len(checked) == len(core), f"{environment}: not every resource was validated"
     unknown = re.findall(r"Couldn't find schema for kind (\w+)", output)
-    assert set(unknown) <= CUSTOM_KINDS, f"resources with no schema: {set(unknown)}"
+    assert set(unknown) <= {doc["kind"] for doc in custom}, f"no schema for {set(unknown)}"
     passed.record("kubernetes-validate", unseen)
     return parsed
 
@@ -407,7 +401,7 @@ def test_gitops(project: Path, request: pytest.FixtureRequest, passed: Passed) -
     assert folders == {tool}
     text = kustomized(project, passed, f"deploy/{tool}")
     documents = [doc for doc in yaml.safe_load_all(text) if doc]
-    validate_custom_resources(passed, [doc for doc in documents if doc["kind"] != "Secret"])
+    validate_custom_resources(passed, [doc for doc in documents if crds.is_custom(doc)])
     repository = (
         f"https://{'gitlab.com' if answers['ci'] == 'gitlab-ci' else 'github.com'}/"
         f"{answers['organisation']}/{answers['slug']}.git"

@@ -20,7 +20,7 @@ import yaml
 
 from .conftest import by_combination
 from .template import COOKIECUTTER, all_combinations, with_derived
-from .test_delivery import answers_of, kustomized, passed, validate_custom_resources
+from .test_delivery import answers_of, kustomized, validate_custom_resources
 from .validators import Passed, charts, crds
 
 CHARTS: dict[str, dict[str, str]] = COOKIECUTTER["__charts"]
@@ -76,12 +76,6 @@ def documents_in(text: str) -> list[dict[str, Any]]:
 
 def of_kind(documents: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [doc for doc in documents if doc["kind"] == kind]
-
-
-def is_custom(document: dict[str, Any]) -> bool:
-    """A custom resource: its API group has a domain (core and built-in groups do not)."""
-    group = document["apiVersion"].rpartition("/")[0]
-    return "." in group and not group.endswith(".k8s.io")
 
 
 def values_of(project: Path, release: str) -> dict[str, Any]:
@@ -245,7 +239,7 @@ def check_flux_platform(
     configured: dict[str, dict[str, Any]],
 ) -> None:
     documents = documents_in(kustomized(project, passed, "deploy/platform"))
-    validate_custom_resources(passed, [doc for doc in documents if is_custom(doc)])
+    validate_custom_resources(passed, [doc for doc in documents if crds.is_custom(doc)])
     assert {doc["metadata"]["namespace"] for doc in documents if doc["kind"] != "Namespace"} == {
         f"{slug}-platform"
     }
@@ -326,6 +320,3 @@ def check_argocd_platform(project: Path, passed: Passed, slug: str, wanted: set[
         for need in NEEDS.get(release, set()) & wanted:
             assert charts[need] < wave, f"{release} syncs with or before {need}"
     assert min(waves.values()) > max(charts.values()), "an environment before the platform"
-
-
-__all__ = ["passed"]  # the session fixture of test_delivery, shared

@@ -105,6 +105,12 @@ def validator(group: str, version: str, kind: str) -> jsonschema.Draft4Validator
     return jsonschema.Draft4Validator(schema)
 
 
+def is_custom(document: dict[str, Any]) -> bool:
+    """A custom resource: its API group has a domain (core and built-in groups do not)."""
+    group = str(document.get("apiVersion", "")).rpartition("/")[0]
+    return "." in group and not group.endswith(".k8s.io")
+
+
 def errors(document: dict[str, Any]) -> list[str]:
     """Every way ``document`` breaks its CRD's strict schema; one line each, with its path."""
     kind = document.get("kind", "")

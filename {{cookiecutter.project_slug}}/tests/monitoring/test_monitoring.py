@@ -66,7 +66,8 @@ def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def ingested_settings(ingested_settings: Settings, empty_store: Path) -> Settings:
     """The ingested copy, with the empty store where every check logs its run."""
-    shutil.copyfile(empty_store, Path(ingested_settings.tracking.store_uri().split("///")[1]))
+    store = ingested_settings.tracking.store_uri().removeprefix("sqlite:///")
+    shutil.copyfile(empty_store, store)
     return ingested_settings
 {%- endif %}
 
