@@ -101,6 +101,11 @@ class EvaluationSettings:
     def report(self) -> Path:
         """The gate's decision with the test metrics, which the registry stage reads."""
         return self.reports_dir / "metrics.json"
+
+    @property
+    def plots(self) -> Path:
+        """The task's plots of the test split."""
+        return self.reports_dir / "plots"
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 
 
@@ -123,6 +128,19 @@ class TrackingSettings:
 class RegistrySettings:
     champion_alias: str
     champion_dir: Path
+
+
+@dataclasses.dataclass(frozen=True)
+class StoreSettings:
+    url: str
+
+    def __post_init__(self) -> None:
+        """``none``, an S3 folder or a local folder: any other URL scheme is a typo."""
+        scheme = self.url.partition("://")[0] if "://" in self.url else ""
+        if scheme not in ("", "s3", "file") or self.url in ("s3://", "file://"):
+            raise ConfigError(
+                f"store.url: expected none, s3://bucket/prefix or a folder, got {self.url!r}"
+            )
 {%- if cookiecutter.serving != "none" %}
 
 
@@ -170,6 +188,7 @@ class Settings:
     tracking: TrackingSettings
 {%- endif %}
     registry: RegistrySettings
+    store: StoreSettings
 {%- if cookiecutter.serving != "none" %}
     serving: ServingSettings
 {%- endif %}
@@ -190,6 +209,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
     "MLFLOW_TRACKING_URI": ("tracking", "uri"),
 {%- endif %}
+    "ARTIFACT_STORE": ("store", "url"),
 {%- if cookiecutter.serving != "none" %}
     "HOST": ("serving", "host"),
     "PORT": ("serving", "port"),

@@ -21,3 +21,7 @@ class Command:
     pipeline: bool = False  # whether `<package> pipeline` runs it
     # (flag, argparse keywords) pairs of the command's own options
     options: tuple[tuple[str, dict[str, Any]], ...] = ()
+    # Settings naming the working files the command reads and those it writes, which the
+    # artefact store (store.py) fetches before it runs and keeps after it returns.
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()

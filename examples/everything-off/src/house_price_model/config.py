@@ -86,11 +86,29 @@ class EvaluationSettings:
         """The gate's decision with the test metrics, which the registry stage reads."""
         return self.reports_dir / "metrics.json"
 
+    @property
+    def plots(self) -> Path:
+        """The task's plots of the test split."""
+        return self.reports_dir / "plots"
+
 
 @dataclasses.dataclass(frozen=True)
 class RegistrySettings:
     champion_alias: str
     champion_dir: Path
+
+
+@dataclasses.dataclass(frozen=True)
+class StoreSettings:
+    url: str
+
+    def __post_init__(self) -> None:
+        """``none``, an S3 folder or a local folder: any other URL scheme is a typo."""
+        scheme = self.url.partition("://")[0] if "://" in self.url else ""
+        if scheme not in ("", "s3", "file") or self.url in ("s3://", "file://"):
+            raise ConfigError(
+                f"store.url: expected none, s3://bucket/prefix or a folder, got {self.url!r}"
+            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +119,7 @@ class Settings:
     training: TrainingSettings
     evaluation: EvaluationSettings
     registry: RegistrySettings
+    store: StoreSettings
 
 
 # Environment variable -> (section, key) it overrides.
@@ -108,6 +127,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "LOG_LEVEL": ("logging", "level"),
     "LOG_JSON": ("logging", "json"),
     "DATA_SOURCE": ("data", "source"),
+    "ARTIFACT_STORE": ("store", "url"),
 }
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TRUE = {"1", "true", "yes", "on"}

@@ -18,6 +18,7 @@ from .commands import Command
 from .config import ConfigError, Settings, load_settings
 from .errors import PipelineError
 from .logs import configure_logging
+from .store import fetch, send
 
 
 def stage_commands() -> dict[str, tuple[str, Command]]:
@@ -89,9 +90,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.logging.level, as_json=settings.logging.json)
     options = {key: value for key, value in vars(args).items() if key not in GLOBAL_OPTIONS}
     stages = PIPELINE if args.command == "pipeline" else (args.command,)
+    written: set[str] = set()  # what an earlier stage of this run wrote: newer than the store's
     for name in stages:
+        command = STAGES[name][1]
         try:
+            fetch(settings, [read for read in command.reads if read not in written])
             status = run_stage(name, settings, **options)
+            send(settings, command.writes)
+            written.update(command.writes)
         except PipelineError as error:
             print(f"error: {name}: {error}", file=sys.stderr)
             return 1

@@ -98,6 +98,11 @@ class EvaluationSettings:
         """The gate's decision with the test metrics, which the registry stage reads."""
         return self.reports_dir / "metrics.json"
 
+    @property
+    def plots(self) -> Path:
+        """The task's plots of the test split."""
+        return self.reports_dir / "plots"
+
 
 @dataclasses.dataclass(frozen=True)
 class TrackingSettings:
@@ -117,6 +122,19 @@ class TrackingSettings:
 class RegistrySettings:
     champion_alias: str
     champion_dir: Path
+
+
+@dataclasses.dataclass(frozen=True)
+class StoreSettings:
+    url: str
+
+    def __post_init__(self) -> None:
+        """``none``, an S3 folder or a local folder: any other URL scheme is a typo."""
+        scheme = self.url.partition("://")[0] if "://" in self.url else ""
+        if scheme not in ("", "s3", "file") or self.url in ("s3://", "file://"):
+            raise ConfigError(
+                f"store.url: expected none, s3://bucket/prefix or a folder, got {self.url!r}"
+            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,6 +168,7 @@ class Settings:
     evaluation: EvaluationSettings
     tracking: TrackingSettings
     registry: RegistrySettings
+    store: StoreSettings
     serving: ServingSettings
     monitoring: MonitoringSettings
 
@@ -162,6 +181,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "DVC_REMOTE": ("versioning", "remote"),
     "DATA_VERSION": ("versioning", "version"),
     "MLFLOW_TRACKING_URI": ("tracking", "uri"),
+    "ARTIFACT_STORE": ("store", "url"),
     "HOST": ("serving", "host"),
     "PORT": ("serving", "port"),
     "DATABASE_URL": ("serving", "database_url"),

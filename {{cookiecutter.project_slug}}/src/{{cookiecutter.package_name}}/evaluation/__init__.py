@@ -7,4 +7,6 @@ COMMAND = Command(
     "score the model on the test split and apply the gate",
     position=50,
     pipeline=True,
+    reads=("data.processed_dir", "training.model_dir", "registry.champion_dir"),
+    writes=("evaluation.report", "evaluation.plots"),
 )

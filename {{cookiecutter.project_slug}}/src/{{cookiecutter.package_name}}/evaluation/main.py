@@ -18,7 +18,9 @@ task's plots (:mod:`..task`) go to ``reports/plots/``, replaced all at once.
 from __future__ import annotations
 
 import logging
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
 from pathlib import Path
+{%- endif %}
 from typing import Any
 
 from ..artifacts import load_model, replacing, write_json
@@ -29,7 +31,6 @@ from ..registry.main import known_champions
 from ..task import METRICS, plot, score
 
 log = logging.getLogger(__name__)
-PLOTS = Path("plots")
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 
 
@@ -72,7 +73,7 @@ def run(settings: Settings) -> int:
         "promote": not reasons,
         "reasons": reasons,
     }
-    with replacing(evaluation.reports_dir / PLOTS) as staging:
+    with replacing(evaluation.plots) as staging:
         {% if cookiecutter.experiment_tracking == "mlflow" %}plots = {% endif %}plot(model, test, staging)
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
         log_to_mlflow(settings, metadata["mlflow"]["run_id"], report, plots)

@@ -6,4 +6,6 @@ COMMAND = Command(
     "monitor",
     "compare current data with the reference and report drift",
     position=80,
+    reads=("monitoring.reference", "data.processed_dir", "registry.champion_dir"),
+    writes=("monitoring.reports_dir",),
 )

@@ -7,4 +7,6 @@ COMMAND = Command(
     "make the model champion if it passed the gate",
     position=60,
     pipeline=True,
+    reads=("training.model_dir", "evaluation.report", "registry.champion_dir"),
+    writes=("registry.champion_dir",),
 )

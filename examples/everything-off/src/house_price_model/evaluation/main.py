@@ -10,7 +10,6 @@ task's plots (:mod:`..task`) go to ``reports/plots/``, replaced all at once.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from ..artifacts import load_model, replacing, write_json
@@ -21,7 +20,6 @@ from ..registry.main import known_champions
 from ..task import METRICS, plot, score
 
 log = logging.getLogger(__name__)
-PLOTS = Path("plots")
 
 
 def run(settings: Settings) -> int:
@@ -48,7 +46,7 @@ def run(settings: Settings) -> int:
         "promote": not reasons,
         "reasons": reasons,
     }
-    with replacing(evaluation.reports_dir / PLOTS) as staging:
+    with replacing(evaluation.plots) as staging:
         plot(model, test, staging)
     write_json(evaluation.report, report)
     scores = f"test {summary(metrics, METRICS)}"

@@ -7,4 +7,5 @@ COMMAND = Command(
     "read the raw CSV, clean it and write train/val/test splits",
     position=10,
     pipeline=True,
+    writes=("data.processed_dir",),
 )

@@ -23,7 +23,6 @@ from ..registry.main import known_champions
 from ..task import METRICS, plot, score
 
 log = logging.getLogger(__name__)
-PLOTS = Path("plots")
 
 
 def log_to_mlflow(
@@ -64,7 +63,7 @@ def run(settings: Settings) -> int:
         "promote": not reasons,
         "reasons": reasons,
     }
-    with replacing(evaluation.reports_dir / PLOTS) as staging:
+    with replacing(evaluation.plots) as staging:
         plots = plot(model, test, staging)
         log_to_mlflow(settings, metadata["mlflow"]["run_id"], report, plots)
     write_json(evaluation.report, report)

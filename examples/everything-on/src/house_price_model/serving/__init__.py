@@ -2,4 +2,9 @@
 
 from ..commands import Command
 
-COMMAND = Command("serve", "start the prediction service", position=70)
+COMMAND = Command(
+    "serve",
+    "start the prediction service",
+    position=70,
+    reads=("serving.model_uri",),
+)

@@ -2,4 +2,11 @@
 
 from ..commands import Command
 
-COMMAND = Command("train", "fit the model on the training split", position=40, pipeline=True)
+COMMAND = Command(
+    "train",
+    "fit the model on the training split",
+    position=40,
+    pipeline=True,
+    reads=("data.processed_dir", "validation.report"),
+    writes=("training.model_dir",),
+)

@@ -7,4 +7,6 @@ COMMAND = Command(
     "check raw and processed data against their schemas",
     position=20,
     pipeline=True,
+    reads=("data.processed_dir",),
+    writes=("validation.report",),
 )
