@@ -4,7 +4,7 @@ Each test starts, on loopback, and stops afterwards:
 - PostgreSQL (``initdb``/``pg_ctl`` of Debian's package, which ``.ci/run`` installs when it
   is missing): the MLflow backend store and the service's request log;
 - an S3 API (``moto`` in server mode, from the template's dev environment): MLflow's
-  artefacts and the DVC remote;
+  artefacts, the DVC remote and the artefact store (``store.url``);
 - an MLflow tracking server (``mlflow server``, the project's locked MLflow version in an
   environment of its own, as a platform team would run it) on those two, serving the
   artefacts, so the project needs no bucket credentials to log models.
@@ -60,7 +60,7 @@ BOTO = {
     "aws_secret_access_key": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     "region_name": CREDENTIALS["AWS_DEFAULT_REGION"],
 }
-BUCKETS = ("mlflow", "dvc")
+BUCKETS = ("mlflow", "dvc", "artefacts")
 GIT = {
     "GIT_AUTHOR_NAME": "test",
     "GIT_AUTHOR_EMAIL": "test@example.org",
@@ -317,12 +317,25 @@ def test_the_service_loads_the_champion_from_the_mlflow_registry(
             **CREDENTIALS,
             "MLFLOW_TRACKING_URI": running.tracking,
             "DATABASE_URL": f"postgresql+psycopg://{running.postgres}/requests",
+            # The working files in the bucket (store.url), as in a cluster's pods.
+            "ARTIFACT_STORE": f"s3://artefacts/{project.name}",
+            "AWS_ENDPOINT_URL": running.s3,
         }
         _run(["make", "pipeline", f"UV={UV}"], project, environ)
         check_registry(running, project)
-        # Nothing local to fall back on: the service must fetch the model from the server.
-        shutil.rmtree(project / "models")
+        stored = set(running.objects("artefacts"))
+        for path in (
+            "data/processed/train.csv",
+            "models/champion/model.json",
+            "reports/metrics.json",
+        ):
+            assert f"{project.name}/{path}" in stored, sorted(stored)
+        # Nothing local to fall back on, as in a new pod: the service must fetch the model
+        # from the server, and monitoring its reference data and champion from the bucket.
+        for folder in ("models", "data/processed", "reports"):
+            shutil.rmtree(project / folder)
         registry = {**environ, "MODEL_URI": f"models:/{project.name}@champion"}
         answer = serve_log_and_monitor(project, registry, running)
+        assert f"{project.name}/reports/monitoring/drift.json" in running.objects("artefacts")
         assert answer["model_name"] == project.name, answer
         assert answer["model_version"].startswith("1+"), answer
