@@ -106,7 +106,7 @@ def test_each_command_names_settings_that_are_paths(settings: object) -> None:
 
 
 def test_a_path_outside_the_working_folder_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = pod(tmp_path / "first", monkeypatch, tmp_path / "store")
     params = folder / "config" / "params.yaml"
@@ -115,4 +115,5 @@ def test_a_path_outside_the_working_folder_is_refused(
     old = load_settings().data.processed_dir.as_posix()
     params.write_text(text.replace(f"processed_dir: {old}", f"processed_dir: {outside}"))
     assert main(["ingest"]) == 1
+    assert "is outside the working folder, so the store cannot hold it" in capsys.readouterr().err
     shutil.rmtree(outside, ignore_errors=True)

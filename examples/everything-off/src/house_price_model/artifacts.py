@@ -65,14 +65,26 @@ def replacing(target: Path) -> Generator[Path]:
     shutil.rmtree(backup, ignore_errors=True)
 
 
+@contextmanager
+def replacing_file(target: Path) -> Generator[Path]:
+    """Yield a temporary path beside ``target`` that replaces it only if the block succeeds,
+    so readers never see half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    clear_staging(target)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(descriptor)
+    try:
+        yield Path(temporary)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    Path(temporary).replace(target)
+
+
 def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so readers never see half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    clear_staging(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    Path(temporary).replace(path)
+    """Write ``text`` to ``path`` all at once."""
+    with replacing_file(path) as temporary:
+        temporary.write_text(text, encoding="utf-8", newline="")
 
 
 def write_json(path: Path, data: Any) -> None:

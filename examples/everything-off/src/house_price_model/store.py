@@ -20,14 +20,14 @@ deleted. S3 credentials and endpoint come from boto3's own settings
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import tempfile
-from collections.abc import Iterable
+import sys
+from collections.abc import Generator, Iterable
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .artifacts import METADATA_FILE, replacing
+from .artifacts import METADATA_FILE, replacing, replacing_file
 from .errors import PipelineError
 
 log = logging.getLogger(__name__)
@@ -75,14 +75,8 @@ class Folder:
         shutil.copyfile(self.root / key, target)
 
     def put(self, source: Path, key: str) -> None:
-        destination = self.root / key
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{destination.name}.", dir=destination.parent
-        )
-        os.close(descriptor)
-        shutil.copyfile(source, temporary)
-        Path(temporary).replace(destination)
+        with replacing_file(self.root / key) as temporary:
+            shutil.copyfile(source, temporary)
 
     def delete(self, keys: list[str]) -> None:
         for key in keys:
@@ -126,51 +120,38 @@ class Bucket:
             self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": objects})
 
 
-def open_store(url: str) -> Folder | Bucket | None:
-    """The store ``store.url`` names, or None for ``none``."""
-    if url == NO_STORE:
-        return None
-    if url.startswith("s3://"):
-        return Bucket(url)
-    return Folder(url)
-
-
-def _failed(url: str, error: Exception) -> PipelineError:
-    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return PipelineError(f"store {url}: {reason}")
-
-
 def _errors() -> tuple[type[Exception], ...]:
     """What a store raises when it cannot be reached or refuses (boto3's only if loaded)."""
-    import sys
-
     found: list[type[Exception]] = [OSError]
-    if "botocore.exceptions" in sys.modules:
-        exceptions = sys.modules["botocore.exceptions"]
+    if exceptions := sys.modules.get("botocore.exceptions"):
         found += [exceptions.BotoCoreError, exceptions.ClientError]
     return tuple(found)
+
+
+@contextmanager
+def _opened(url: str) -> Generator[Folder | Bucket]:
+    """The store ``url`` names; what it raises becomes one PipelineError naming it."""
+    try:
+        yield Bucket(url) if url.startswith("s3://") else Folder(url)
+    except _errors() as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise PipelineError(f"store {url}: {reason}") from None
 
 
 def fetch(settings: Any, names: Iterable[str]) -> None:
     """Replace each of the working paths ``names`` give with the store's copy, if it has one."""
     url = settings.store.url
     paths = working_paths(settings, names)
-    if not paths:
+    if url == NO_STORE or not paths:
         return
-    try:
-        store = open_store(url)
-        if store is None:
-            return
+    with _opened(url) as store:
         for path in paths:
             keys = store.keys(path.as_posix())
             if not keys:
                 log.info("store %s has no %s yet", url, path)
             elif keys == [path.as_posix()]:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-                os.close(descriptor)
-                store.get(keys[0], Path(temporary))
-                Path(temporary).replace(path)
+                with replacing_file(path) as temporary:
+                    store.get(keys[0], temporary)
             else:
                 with replacing(path) as staging:
                     for key in keys:
@@ -178,20 +159,15 @@ def fetch(settings: Any, names: Iterable[str]) -> None:
                         target.parent.mkdir(parents=True, exist_ok=True)
                         store.get(key, target)
                 log.info("fetched %s (%d files) from %s", path, len(keys), url)
-    except _errors() as error:
-        raise _failed(url, error) from None
 
 
 def send(settings: Any, names: Iterable[str]) -> None:
     """Copy each of the working paths ``names`` give to the store, replacing its copy."""
     url = settings.store.url
     paths = [path for path in working_paths(settings, names) if path.exists()]
-    if not paths:
+    if url == NO_STORE or not paths:
         return
-    try:
-        store = open_store(url)
-        if store is None:
-            return
+    with _opened(url) as store:
         for path in paths:
             files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
             # The metadata last: a reader that finds a model's new model.json finds its files.
@@ -202,5 +178,3 @@ def send(settings: Any, names: Iterable[str]) -> None:
                 store.put(file, key)
             store.delete(stale)
             log.info("sent %s (%d files) to %s", path, len(files), url)
-    except _errors() as error:
-        raise _failed(url, error) from None
