@@ -107,9 +107,9 @@ def render_path(relative: str, context: dict[str, str]) -> str:
     )
 
 
-# Private answers cookiecutter renders from the others: which platform pieces the
-# components need (cookiecutter.json); the prune manifest and the templates read them.
-DERIVED = ("__object_store", "__database", "__platform")
+# Private answers cookiecutter renders from the others: whether the components need the
+# platform's database (cookiecutter.json); the prune manifest and the templates read it.
+DERIVED = ("__database",)
 
 
 def with_derived(answers: dict[str, str]) -> dict[str, str]:

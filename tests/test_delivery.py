@@ -304,7 +304,7 @@ def check_secrets(where: str, pod: dict[str, Any], containers: list[dict[str, An
 def expected_resources(answers: dict[str, str]) -> set[tuple[str, str]]:
     """(kind, name) of everything but namespaces and config maps, for these answers."""
     slug = answers["slug"]
-    expected = {("PersistentVolumeClaim", f"{slug}-workspace")}
+    expected = set()
     if answers["orchestrator"] == "none":  # with Airflow, its DAGs run the stages instead
         expected.add(("CronJob", f"{slug}-pipeline"))
         if answers["monitoring"] == "evidently":
@@ -314,8 +314,19 @@ def expected_resources(answers: dict[str, str]) -> set[tuple[str, str]]:
         kinds += ("PodDisruptionBudget", "NetworkPolicy")
         expected |= {(kind, f"{slug}-serving") for kind in kinds}
     if answers["serving"] == "kserve":
-        expected.add(("InferenceService", slug))
+        expected |= {("InferenceService", slug), ("ServiceAccount", f"{slug}-models")}
     return expected
+
+
+def check_no_shared_disk(where: str, pod: dict[str, Any], containers: list[dict[str, Any]]) -> None:
+    """No pod holds state on a volume: /work is scratch, so any pod runs on any node."""
+    volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
+    claims = [name for name, volume in volumes.items() if "persistentVolumeClaim" in volume]
+    assert claims == [], f"{where}: a PersistentVolumeClaim ties the pod to a node"
+    for container in containers:
+        for mount in container.get("volumeMounts", []):
+            if mount["mountPath"] == "/work":
+                assert volumes[mount["name"]].get("emptyDir") == {}, f"{where}: /work"
 
 
 def check_environment(
@@ -338,6 +349,7 @@ def check_environment(
             where = f"{environment}: {document['kind']} {document['metadata']['name']}"
             check_restricted(where, pod, containers)
             check_secrets(where, pod, containers)
+            check_no_shared_disk(where, pod, containers)
             images |= {container["image"] for container in containers if "image" in container}
     roles = ["train"] if answers["orchestrator"] == "none" else []
     roles += ["serve"] if answers["serving"] != "none" else []
@@ -348,9 +360,23 @@ def check_environment(
         assert {"name": "SECRETS_DIR", "value": f"/var/run/secrets/{slug}"} in probes["env"]
         assert probes["livenessProbe"]["httpGet"]["path"] == "/health"
         assert probes["readinessProbe"]["httpGet"]["path"] == "/ready"
+    (env,) = [
+        doc["data"]
+        for (kind, name), doc in named.items()
+        if kind == "ConfigMap" and name.startswith(f"{slug}-env")
+    ]
+    store = f"s3://artefacts/{environment}"
+    assert env["ARTIFACT_STORE"] == store, f"{environment}: the environment's artefact store"
+    endpoint = f"http://object-store.{slug}-platform.svc.cluster.local:9000"
+    assert env["AWS_ENDPOINT_URL"] == endpoint
+    assert env["AWS_SHARED_CREDENTIALS_FILE"] == f"/var/run/secrets/{slug}/aws-credentials"
     if answers["serving"] == "kserve":
-        model = named["InferenceService", slug]["spec"]["predictor"]["model"]
-        assert model["protocolVersion"] == "v2"
+        predictor = named["InferenceService", slug]["spec"]["predictor"]
+        assert predictor["model"]["protocolVersion"] == "v2"
+        # The champion that register sends to the environment's store (store.py's layout).
+        assert predictor["model"]["storageUri"] == f"{store}/models/champion/mlflow"
+        account = named["ServiceAccount", predictor["serviceAccountName"]]
+        assert account["secrets"] == [{"name": f"{slug}-object-store"}]
 
 
 @by_combination

@@ -41,9 +41,7 @@ SCHEMA_CHECKED = {"mlflow", "postgresql", "cert-manager"}
 def releases(answers: dict[str, str]) -> set[str]:
     """The Helm releases the enabled components need."""
     mlflow = answers["experiment_tracking"] == "mlflow"
-    wanted = set()
-    if mlflow or answers["data_versioning"] == "dvc":
-        wanted.add("object-store")
+    wanted = {"object-store"}  # the artefact store, in every combination
     if mlflow or answers["serving"] != "none" or answers["orchestrator"] == "airflow":
         wanted |= {"cloudnative-pg", "postgresql"}
     if mlflow:
@@ -65,9 +63,7 @@ def test_the_template_derives_the_same_pieces() -> None:
     for answers in all_combinations():
         derived = with_derived(answers)
         wanted = releases(answers)
-        assert (derived["__object_store"] == "yes") == ("object-store" in wanted), answers
         assert (derived["__database"] == "yes") == ("postgresql" in wanted), answers
-        assert (derived["__platform"] == "yes") == bool(wanted), answers
 
 
 def documents_in(text: str) -> list[dict[str, Any]]:
@@ -110,10 +106,6 @@ def test_platform(project: Path, request: pytest.FixtureRequest, passed: Passed)
     wanted = releases(answers)
     assert plain_secrets(project) == []
     platform = project / "deploy" / "platform"
-    shared = [platform, project / ".sops.yaml", project / "docs" / "platform.md"]
-    if not wanted:
-        assert [path for path in shared if path.exists()] == [], "a platform nothing needs"
-        return
     values = {path.stem for path in (platform / "values").glob("*.yaml")}
     assert values == wanted - WITHOUT_VALUES
     configured = {release: values_of(project, release) for release in values}
@@ -179,8 +171,22 @@ def check_sops_rules(project: Path) -> None:
 def check_wiring(project: Path, slug: str, configured: dict[str, dict[str, Any]]) -> None:
     """The releases find each other by the names their values give them, and the
     application finds them."""
-    store = configured.get("object-store")
+    store = configured["object-store"]
     database = configured.get("postgresql")
+    # The artefact store: the bucket of the overlays' ARTIFACT_STORE, at the endpoint and with
+    # the user the environments' pods use (docs/platform.md).
+    base = (project / "deploy" / "k8s" / "base" / "kustomization.yaml").read_text()
+    endpoint = f"http://{store['fullnameOverride']}.{slug}-platform.svc.cluster.local:9000"
+    assert f"AWS_ENDPOINT_URL={endpoint}\n" in base
+    assert "artefacts" in {entry["name"] for entry in store["buckets"]}
+    for environment in ("dev", "staging", "prod"):
+        overlay = project / "deploy" / "k8s" / "overlays" / environment / "kustomization.yaml"
+        assert f"ARTIFACT_STORE=s3://artefacts/{environment}\n" in overlay.read_text()
+    (user,) = store["users"]
+    assert (user["accessKey"], user["policy"]) == ("app", "readwrite")
+    guide = (project / "docs" / "platform.md").read_text(encoding="utf-8")
+    assert f"aws_access_key_id = {user['accessKey']}" in guide
+    assert f"{{.data.{user['existingSecretKey']}}}" in guide
     if "mlflow" in configured:
         mlflow = configured["mlflow"]
         backend = mlflow["backendStore"]["postgres"]
@@ -190,7 +196,6 @@ def check_wiring(project: Path, slug: str, configured: dict[str, dict[str, Any]]
         assert bucket in {entry["name"] for entry in store["buckets"]}
         endpoint = mlflow["extraEnvVars"]["MLFLOW_S3_ENDPOINT_URL"]
         assert endpoint == f"http://{store['fullnameOverride']}:9000"
-        base = (project / "deploy" / "k8s" / "base" / "kustomization.yaml").read_text()
         server = f"http://{mlflow['fullnameOverride']}.{slug}-platform.svc.cluster.local"
         assert f"MLFLOW_TRACKING_URI={server}\n" in base
     if "airflow" in configured:
@@ -198,7 +203,7 @@ def check_wiring(project: Path, slug: str, configured: dict[str, dict[str, Any]]
         assert sync["subPath"] == "dags"
         assert (project / "dags").is_dir()
         assert configured["airflow"]["postgresql"]["enabled"] is False
-    if store is not None and (project / ".dvc").is_dir():
+    if (project / ".dvc").is_dir():
         assert "dvc" in {entry["name"] for entry in store["buckets"]}
 
 

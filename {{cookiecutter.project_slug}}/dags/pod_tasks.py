@@ -7,11 +7,11 @@ that the workloads of deploy/k8s/base mount (``<project>`` is PROJECT below):
 
 - ``/app/config``: the ``<project>-params`` ConfigMap (config/params.yaml), read-only;
   ``PARAMS_FILE`` points at it.
-- ``/work``, the working folder: the ``<project>-workspace`` PersistentVolumeClaim.
-  Pods share no disk, so this volume is how a task hands its outputs (processed data, the
-  challenger, reports) to the next one, and what keeps the champion and the local stores
-  from one run to the next. It is ReadWriteOnce: see deploy/k8s/base/workspace.yaml.
-- ``/tmp``: an emptyDir, the only other writable place.
+- ``/work``, the working folder: an emptyDir. Pods share no disk: each task fetches the
+  files it reads from the artefact store (``ARTIFACT_STORE``, store.url) and sends back
+  those it writes (processed data, the challenger, the champion, reports), so the next
+  task, in another pod on any node, finds them there.
+- ``/tmp``: an emptyDir, the other writable place.
 
 The pods meet the Pod Security Standards' restricted profile (non-root user 10001, no
 privilege escalation, no capabilities, RuntimeDefault seccomp profile, read-only root
@@ -30,16 +30,20 @@ The environment of the Airflow scheduler and workers sets:
     Passed on as ``DATA_SOURCE``{% if cookiecutter.monitoring == "evidently" %} and ``CURRENT_DATA``{% endif %}, see config/params.yaml. The defaults
     are those of the env ConfigMap of deploy/k8s/base, which pods started by Airflow
     cannot name: Kustomize adds a hash to its name.
-{%- if mlflow or request_log %}
+``PIPELINE_ARTIFACT_STORE``, ``PIPELINE_AWS_ENDPOINT_URL``
+    Passed on as ``ARTIFACT_STORE`` and ``AWS_ENDPOINT_URL``: the dev environment's folder
+    of the platform's S3 API by default, as the dev overlay sets them.
 
 Like those workloads, the tasks read these Secrets when they exist, mounted as files in
 ``SECRETS_DIR`` (a file per variable, see config.py), not as environment variables:
-{% if mlflow %}
+
+- ``<project>-object-store``, key ``credentials``: the artefact store's AWS
+  shared-credentials file (``AWS_SHARED_CREDENTIALS_FILE``, docs/platform.md)
+{%- if mlflow %}
 - ``<project>-mlflow``, key ``tracking-uri``: ``MLFLOW_TRACKING_URI``
 {%- endif %}
 {%- if request_log %}
 - ``<project>-database``, key ``url``: ``DATABASE_URL`` (the request log)
-{%- endif %}
 {%- endif %}
 
 Point Airflow at this folder (the DAG bundle, or DAGS_FOLDER): the DAG files import this
@@ -63,9 +67,18 @@ REPOSITORY = f"{{ cookiecutter.__image_shape }}-train"
 RAW_FILES = f"{{ cookiecutter.__raw_shape }}"
 IMAGE = os.environ.get("PIPELINE_IMAGE", f"{REPOSITORY}:unreleased")
 NAMESPACE = os.environ.get("PIPELINE_NAMESPACE", f"{PROJECT}-dev")
+SECRETS_DIR = f"/var/run/secrets/{PROJECT}"
 ENVIRONMENT = {
     "PARAMS_FILE": "/app/config/params.yaml",
     "DATA_SOURCE": os.environ.get("PIPELINE_DATA_SOURCE", f"{RAW_FILES}/data/raw/houses.csv"),
+    # The environment's folder of the platform's S3 API, as the overlays set it.
+    "ARTIFACT_STORE": os.environ.get("PIPELINE_ARTIFACT_STORE", "s3://artefacts/dev"),
+    "AWS_ENDPOINT_URL": os.environ.get(
+        "PIPELINE_AWS_ENDPOINT_URL",
+        f"http://object-store.{PROJECT}-platform.svc.cluster.local:9000",
+    ),
+    "AWS_SHARED_CREDENTIALS_FILE": f"{SECRETS_DIR}/aws-credentials",
+    "SECRETS_DIR": SECRETS_DIR,
 {%- if cookiecutter.monitoring == "evidently" %}
 {%- if cookiecutter.serving != "none" %}
     "CURRENT_DATA": os.environ.get("PIPELINE_CURRENT_DATA", "requests"),
@@ -76,9 +89,10 @@ ENVIRONMENT = {
 {%- endif %}
 {%- endif %}
 }
-# Variables read from a key of a Secret when the Secret exists: name -> (Secret, key).
-{%- if mlflow or request_log %}
+# Files in SECRETS_DIR from a key of a Secret when the Secret exists: name -> (Secret, key);
+# each is a variable of config.py, or the artefact store's AWS shared-credentials file.
 OPTIONAL_SECRETS = {
+    "aws-credentials": (f"{PROJECT}-object-store", "credentials"),
 {%- if mlflow %}
     "MLFLOW_TRACKING_URI": (f"{PROJECT}-mlflow", "tracking-uri"),
 {%- endif %}
@@ -86,20 +100,15 @@ OPTIONAL_SECRETS = {
     "DATABASE_URL": (f"{PROJECT}-database", "url"),
 {%- endif %}
 }
-{%- else %}
-OPTIONAL_SECRETS: dict[str, tuple[str, str]] = {}
-{%- endif %}
 USER_ID = 10001
 WORKDIR = "/work"
-SECRETS_DIR = f"/var/run/secrets/{PROJECT}"
 # What the ingestion DAG produces and the training DAG waits for.
 PROCESSED_DATA = Asset(f"{PROJECT}-processed-data")
 
 
 def environment() -> list[k8s.V1EnvVar]:
     """The variables of every task's container."""
-    variables = {**ENVIRONMENT, **({"SECRETS_DIR": SECRETS_DIR} if OPTIONAL_SECRETS else {})}
-    return [k8s.V1EnvVar(name=name, value=value) for name, value in variables.items()]
+    return [k8s.V1EnvVar(name=name, value=value) for name, value in ENVIRONMENT.items()]
 
 
 def secrets() -> k8s.V1ProjectedVolumeSource:
@@ -117,35 +126,27 @@ def secrets() -> k8s.V1ProjectedVolumeSource:
 
 
 def volumes() -> list[k8s.V1Volume]:
-    """The shared workspace, the params ConfigMap and Secrets (read-only), a scratch ``/tmp``."""
+    """Scratch ``/work`` and ``/tmp``, the params ConfigMap and the Secrets (read-only)."""
     listed = [
-        k8s.V1Volume(
-            name="workspace",
-            persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(
-                claim_name=f"{PROJECT}-workspace"
-            ),
-        ),
+        k8s.V1Volume(name="workspace", empty_dir=k8s.V1EmptyDirVolumeSource()),
         k8s.V1Volume(
             name="params",
             config_map=k8s.V1ConfigMapVolumeSource(name=f"{PROJECT}-params"),
         ),
         k8s.V1Volume(name="tmp", empty_dir=k8s.V1EmptyDirVolumeSource()),
+        k8s.V1Volume(name="secrets", projected=secrets()),
     ]
-    if OPTIONAL_SECRETS:
-        listed.append(k8s.V1Volume(name="secrets", projected=secrets()))
     return listed
 
 
 def volume_mounts() -> list[k8s.V1VolumeMount]:
     """Where each of :func:`volumes` is mounted in the task's container."""
-    mounts = [
+    return [
         k8s.V1VolumeMount(name="workspace", mount_path=WORKDIR),
         k8s.V1VolumeMount(name="params", mount_path="/app/config", read_only=True),
         k8s.V1VolumeMount(name="tmp", mount_path="/tmp"),
+        k8s.V1VolumeMount(name="secrets", mount_path=SECRETS_DIR, read_only=True),
     ]
-    if OPTIONAL_SECRETS:
-        mounts.append(k8s.V1VolumeMount(name="secrets", mount_path=SECRETS_DIR, read_only=True))
-    return mounts
 
 
 def restricted() -> dict[str, Any]:

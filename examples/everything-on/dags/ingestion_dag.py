@@ -1,10 +1,12 @@
 """Ingestion DAG: every Monday, ingest the raw data and validate it.
 
 Each task is one command of the CLI in its own pod (see pod_tasks.py); they hand the data on
-through the workspace volume. When the last one succeeds, the processed data is a new
-version of the asset the training DAG waits for. Data versions (``version-data``: a git tag
-and a push to the DVC remote) are made where the repository is checked out, by CI or by
-hand, not in these pods, which have neither the git history nor git.
+through the artefact store (``ARTIFACT_STORE``). When the last one succeeds, the processed
+data is a new version of the asset the training DAG waits for.
+
+Data versions (``version-data``: a git tag and a push to the DVC remote) are made where the
+repository is checked out, by CI or by hand, not in these pods, which have neither the git
+history nor git.
 """
 
 from __future__ import annotations

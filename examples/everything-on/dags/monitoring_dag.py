@@ -1,12 +1,12 @@
 """Monitoring DAG: every day, compare current data with the training data; fails on drift.
 
 The monitor task runs in its own pod (see pod_tasks.py) and needs no ingest task before it:
-its reference, the training split (``monitoring.reference`` in config/params.yaml), is on
-the workspace volume, where the ingestion DAG's ingest task wrote it and from which the
-training DAG trained the model. Until the ingestion DAG has run once, the task fails with
-"not found". The current data is ``CURRENT_DATA`` (see pod_tasks.py). On drift the task
-fails: its log names the drifted columns, and the HTML report is in reports/monitoring/ on
-the workspace volume.
+its reference, the training split (``monitoring.reference`` in config/params.yaml), is in
+the artefact store (``ARTIFACT_STORE``), where the ingestion DAG's ingest task sent it and
+from which the training DAG trained the model. Until the ingestion DAG has run once, the
+task fails with "not found". The current data is ``CURRENT_DATA`` (see pod_tasks.py). On
+drift the task fails: its log names the drifted columns, and the HTML report is in
+reports/monitoring/ of the artefact store.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Training DAG: train a challenger, evaluate it and register it if it passes the gate.
 
 It runs whenever the ingestion DAG has produced new processed data, and on demand. Each task is one
-command of the CLI in its own pod (see pod_tasks.py): the train task reads the processed
-data from the workspace volume and leaves the challenger there for the evaluate task, which
-leaves its report there for the register task.
+command of the CLI in its own pod (see pod_tasks.py): the train task fetches the processed
+data from the artefact store (``ARTIFACT_STORE``) and sends the challenger there for the
+evaluate task, which sends its report there for the register task.
 """
 
 from __future__ import annotations

@@ -16,7 +16,10 @@ PLATFORM = Path(__file__).resolve().parents[1] / "deploy" / "platform"
 # values file -> (path to a Secret's name, the keys the chart reads from it, as literals
 # or as paths in the same values file).
 REFERENCES: dict[str, list[tuple[str, list[str]]]] = {
-    "object-store": [("existingSecret", ["rootUser", "rootPassword"])],
+    "object-store": [
+        ("existingSecret", ["rootUser", "rootPassword"]),
+        ("users.0.existingSecret", ["@users.0.existingSecretKey"]),
+    ],
     "postgresql": [("cluster.initdb.secret.name", ["username", "password"])],
     "mlflow": [
         (
@@ -44,7 +47,12 @@ REFERENCES: dict[str, list[tuple[str, list[str]]]] = {
 
 
 def lookup(values: dict[str, Any], path: str) -> Any:
-    return reduce(lambda found, key: found[key], path.split("."), values)
+    """The value at a dotted path; a number is an index into a list."""
+    return reduce(
+        lambda found, key: found[int(key)] if isinstance(found, list) else found[key],
+        path.split("."),
+        values,
+    )
 
 
 def made() -> dict[str, dict[str, str]]:

@@ -29,12 +29,12 @@ def password() -> str:
 def credentials() -> dict[str, dict[str, str]]:
     """Secret name -> its string data."""
     found: dict[str, dict[str, str]] = {}
-{%- if cookiecutter.__object_store == "yes" %}
     found["object-store-credentials"] = {
         "rootUser": f"platform-{secrets.token_hex(4)}",
         "rootPassword": password(),
+        # The secret key of the application's user (users in values/object-store.yaml).
+        "appSecretKey": password(),
     }
-{%- endif %}
 {%- if cookiecutter.__database == "yes" %}
     database_password = password()
     found["postgresql-credentials"] = {"username": DATABASE_USER, "password": database_password}

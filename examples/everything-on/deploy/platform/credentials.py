@@ -30,6 +30,8 @@ def credentials() -> dict[str, dict[str, str]]:
     found["object-store-credentials"] = {
         "rootUser": f"platform-{secrets.token_hex(4)}",
         "rootPassword": password(),
+        # The secret key of the application's user (users in values/object-store.yaml).
+        "appSecretKey": password(),
     }
     database_password = password()
     found["postgresql-credentials"] = {"username": DATABASE_USER, "password": database_password}
