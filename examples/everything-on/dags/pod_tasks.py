@@ -109,7 +109,7 @@ def secrets() -> k8s.V1ProjectedVolumeSource:
 
 def volumes() -> list[k8s.V1Volume]:
     """Scratch ``/work`` and ``/tmp``, the params ConfigMap and the Secrets (read-only)."""
-    listed = [
+    return [
         k8s.V1Volume(name="workspace", empty_dir=k8s.V1EmptyDirVolumeSource()),
         k8s.V1Volume(
             name="params",
@@ -118,7 +118,6 @@ def volumes() -> list[k8s.V1Volume]:
         k8s.V1Volume(name="tmp", empty_dir=k8s.V1EmptyDirVolumeSource()),
         k8s.V1Volume(name="secrets", projected=secrets()),
     ]
-    return listed
 
 
 def volume_mounts() -> list[k8s.V1VolumeMount]:
