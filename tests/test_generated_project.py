@@ -45,8 +45,16 @@ def _environment(without_uv: bool = False) -> dict[str, str]:
     environ = {
         name: value
         for name, value in os.environ.items()
-        # `uv run` sets UV to its own path, which the project's Makefile would take
-        if name not in {"VIRTUAL_ENV", "PYTHONPATH", "UV_PROJECT_ENVIRONMENT", "UV"}
+        # `uv run` sets UV to its own path, which the project's Makefile would take; and
+        # Python caches bytecode as in a user's shell (make install compiles nothing ahead)
+        if name
+        not in {
+            "VIRTUAL_ENV",
+            "PYTHONPATH",
+            "UV_PROJECT_ENVIRONMENT",
+            "UV",
+            "PYTHONDONTWRITEBYTECODE",
+        }
     }
     environ["UV_PYTHON_DOWNLOADS"] = "never"
     if without_uv:  # a machine with only python3: the project's Makefile installs uv
