@@ -41,21 +41,19 @@ def test_covering_set_uses_every_python_and_every_value() -> None:
         assert {answers[option] for answers in COMBINATIONS} == set(CHOICES[option])
 
 
+# Not passed to a project: `uv run` sets UV to its own path, which the project's Makefile
+# would take; and without PYTHONDONTWRITEBYTECODE Python caches bytecode, as in a user's shell.
+NOT_PASSED = {
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "UV_PROJECT_ENVIRONMENT",
+    "UV",
+    "PYTHONDONTWRITEBYTECODE",
+}
+
+
 def _environment(without_uv: bool = False) -> dict[str, str]:
-    environ = {
-        name: value
-        for name, value in os.environ.items()
-        # `uv run` sets UV to its own path, which the project's Makefile would take; and
-        # Python caches bytecode as in a user's shell (make install compiles nothing ahead)
-        if name
-        not in {
-            "VIRTUAL_ENV",
-            "PYTHONPATH",
-            "UV_PROJECT_ENVIRONMENT",
-            "UV",
-            "PYTHONDONTWRITEBYTECODE",
-        }
-    }
+    environ = {name: value for name, value in os.environ.items() if name not in NOT_PASSED}
     environ["UV_PYTHON_DOWNLOADS"] = "never"
     if without_uv:  # a machine with only python3: the project's Makefile installs uv
         environ["PATH"] = os.pathsep.join(
