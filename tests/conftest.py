@@ -34,6 +34,12 @@ by_combination = pytest.mark.parametrize(
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first, in their order: xdist hands tests out in this order, so the
+    short checks fill in at the end instead of one worker running the last long one alone."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def pytest_configure(config) -> None:
     """The controller makes the folder where the xdist workers record validated files."""
     if SHARED not in os.environ:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import json
 import os
+import random
 import re
 import types
 from pathlib import Path
@@ -139,24 +141,68 @@ def expected_files(answers: dict[str, str], package_name: str, project_slug: str
     return expected
 
 
-def _pairs(answers: dict[str, str]) -> set[tuple[tuple[str, str], tuple[str, str]]]:
-    items = sorted((name, answers[name]) for name in COMPONENTS)
-    return set(itertools.combinations(items, 2))
+Row = tuple[str, ...]  # one value per option of COMPONENTS, in that order
+
+
+def row_pairs(row: Row) -> list[tuple[tuple[int, str], tuple[int, str]]]:
+    return list(itertools.combinations(enumerate(row), 2))
+
+
+def _cover(valid: list[Row], count: int, seed: int, steps: int) -> list[Row] | None:
+    """``count`` valid rows that hold every pair of values some valid row holds, or None.
+
+    A local search: put a pair not yet held into a random row, and keep the change when
+    no more pairs are left uncovered than before (now and then when more are, to leave a
+    dead end).
+    """
+    allowed = set(valid)
+    random_ = random.Random(seed)
+    rows = [random_.choice(valid) for _ in range(count)]
+    held = collections.Counter(pair for row in rows for pair in row_pairs(row))
+    uncovered = {pair for row in valid for pair in row_pairs(row)} - held.keys()
+
+    def replace(index: int, new: Row) -> None:
+        for pair in row_pairs(rows[index]):
+            held[pair] -= 1
+            if held[pair] == 0:
+                uncovered.add(pair)
+        for pair in row_pairs(new):
+            held[pair] += 1
+            uncovered.discard(pair)
+        rows[index] = new
+
+    for _ in range(steps):
+        if not uncovered:
+            return rows
+        (first, one), (second, other) = random_.choice(sorted(uncovered))
+        index = random_.randrange(count)
+        old = rows[index]
+        new = tuple(
+            one if option == first else other if option == second else value
+            for option, value in enumerate(old)
+        )
+        if new not in allowed:
+            continue
+        before = len(uncovered)
+        replace(index, new)
+        if len(uncovered) > before and random_.random() >= 0.1:
+            replace(index, old)
+    return None
 
 
 def pairwise_combinations() -> list[dict[str, str]]:
-    """A small subset of the valid combinations in which every valid pair of values appears.
+    """The fewest valid combinations found in which every valid pair of values appears.
 
-    Greedy: repeatedly take the combination that covers most pairs not yet covered.
-    Python versions and licences rotate over the chosen combinations.
+    No covering set is smaller than the two largest options' sizes multiplied; a seeded,
+    so repeatable, local search tries that many combinations first, then one more at a
+    time. Python versions and licences rotate over the chosen combinations.
     """
-    candidates = all_combinations()
-    uncovered = set().union(*(_pairs(answers) for answers in candidates))
-    chosen: list[dict[str, str]] = []
-    while uncovered:
-        best = max(candidates, key=lambda answers: len(_pairs(answers) & uncovered))
-        uncovered -= _pairs(best)
-        chosen.append(dict(best))
+    valid = sorted(tuple(answers[name] for name in COMPONENTS) for answers in all_combinations())
+    largest, second = sorted((len(CHOICES[name]) for name in COMPONENTS), reverse=True)[:2]
+    count = largest * second
+    while (rows := _cover(valid, count, seed=count, steps=20_000)) is None:
+        count += 1
+    chosen = [dict(zip(COMPONENTS, row, strict=True)) for row in rows]
     for index, answers in enumerate(chosen):
         for name in ROTATED:
             answers[name] = CHOICES[name][index % len(CHOICES[name])]

@@ -1,7 +1,7 @@
 """Generated projects work: install with uv, then their own lint, tests and pipeline pass.
 
-Runs on a covering set of combinations: every pair of component values appears at least
-once, and Python 3.11, 3.12 and 3.13 are each used. Each project is copied out of the bake
+Runs on a covering set of combinations: every valid pair of component values appears at
+least once, and Python 3.11, 3.12 and 3.13 are each used. Each project is copied out of the bake
 folder, then ``make install lint test docs pipeline`` runs in it exactly as a user would,
 with the git hooks run on every file after install; then, with a serving component, the
 README's request is sent to ``make serve`` (in front of ``make serve-model``, MLServer,
@@ -27,7 +27,14 @@ from pathlib import Path
 import pytest
 
 from .conftest import bake_once
-from .template import CHOICES, COMPONENTS, combination_id, pairwise_combinations
+from .template import (
+    CHOICES,
+    COMPONENTS,
+    all_combinations,
+    combination_id,
+    pairwise_combinations,
+    row_pairs,
+)
 
 COMBINATIONS = pairwise_combinations()
 TARGETS = ("install", "lint", "test", "docs", "pipeline")
@@ -35,8 +42,13 @@ TARGETS = ("install", "lint", "test", "docs", "pipeline")
 UV = os.environ.get("TEMPLATE_UV") or shutil.which("uv")
 
 
-def test_covering_set_uses_every_python_and_every_value() -> None:
+def test_covering_set_holds_every_valid_pair_and_uses_every_python() -> None:
     assert {answers["python_version"] for answers in COMBINATIONS} == set(CHOICES["python_version"])
+    rows = [tuple(answers[name] for name in COMPONENTS) for answers in COMBINATIONS]
+    valid = [tuple(answers[name] for name in COMPONENTS) for answers in all_combinations()]
+    held = {pair for row in rows for pair in row_pairs(row)}
+    assert held == {pair for row in valid for pair in row_pairs(row)}
+    assert set(rows) <= set(valid)
     for option in COMPONENTS:  # so orchestrator=airflow, and its DAG tests, run too
         assert {answers[option] for answers in COMBINATIONS} == set(CHOICES[option])
 
@@ -72,6 +84,7 @@ def _run(command: list[str], project: Path, environ: dict[str, str]) -> None:
     assert run.returncode == 0, f"{' '.join(command)} failed:\n{output}"
 
 
+@pytest.mark.long
 @pytest.mark.counts_generated_projects
 @pytest.mark.parametrize(
     "answers",
@@ -207,6 +220,7 @@ def _well_formed(task: str, answer: object) -> bool:
     return answer["label"] in probabilities and math.isclose(sum(probabilities.values()), 1)
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("kind", list(SKLEARN_TABLES))
 def test_adopt_data_then_lint_test_pipeline_predict_and_monitor_with_no_edit(
     cookies_session, tmp_path: Path, kind: str
@@ -259,6 +273,7 @@ def test_adopt_data_then_lint_test_pipeline_predict_and_monitor_with_no_edit(
     assert command.returncode == 3, command.stderr[-2000:]
 
 
+@pytest.mark.long
 def test_make_demo_bakes_runs_and_predicts(tmp_path: Path) -> None:
     """The README's first command, as written: bake, install, pipeline, monitor, one answer."""
     demo = tmp_path / "demo"

@@ -268,6 +268,7 @@ def serve_log_and_monitor(project: Path, environ: dict[str, str], running: Servi
     return answer
 
 
+@pytest.mark.long
 @pytest.mark.runs_against_services
 def test_everything_on_against_postgres_an_s3_api_and_an_mlflow_server(
     cookies_session, tmp_path: Path
@@ -306,6 +307,7 @@ def test_everything_on_against_postgres_an_s3_api_and_an_mlflow_server(
             serve_log_and_monitor(project, {**environ, "INFERENCE_URL": url}, running)
 
 
+@pytest.mark.long
 @pytest.mark.runs_against_services
 def test_the_service_loads_the_champion_from_the_mlflow_registry(
     cookies_session, tmp_path: Path

@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .template import PROJECT_DIR, ROOT
 
 CRUFT = str(Path(sys.executable).with_name("cruft"))
@@ -31,6 +33,7 @@ def cruft(folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.long
 def test_cruft_update_applies_a_template_change(tmp_path: Path) -> None:
     template = tmp_path / "template"
     template.mkdir()
