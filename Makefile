@@ -32,10 +32,10 @@ $(NODE_VALIDATORS): tests/validators/package.json tests/validators/package-lock.
 install: .venv/.synced $(NODE_VALIDATORS) ## create .venv with the template's dev tools and validators
 
 test: install ## bake every option combination and run every check (parallel)
-	TEMPLATE_UV=$(UV) $(RUN) pytest -n $(WORKERS) --dist loadgroup
+	TEMPLATE_UV=$(UV) $(RUN) pytest -n $(WORKERS) --dist loadgroup --no-loadscope-reorder
 
 test-fast: install ## the file and lint checks on a pairwise subset; no generated environments
-	TEMPLATE_MATRIX=pairwise $(RUN) pytest -n $(WORKERS) --dist loadgroup \
+	TEMPLATE_MATRIX=pairwise $(RUN) pytest -n $(WORKERS) --dist loadgroup --no-loadscope-reorder \
 		--ignore=tests/test_generated_project.py --ignore=tests/test_services.py
 
 lint: install ## ruff on the template's own code

@@ -35,8 +35,11 @@ by_combination = pytest.mark.parametrize(
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long tests first, in their order: xdist hands tests out in this order, so the
-    short checks fill in at the end instead of one worker running the last long one alone."""
+    """The long tests first, in their order: xdist hands work units (a test, or an xdist
+    group) out in this order when ``--no-loadscope-reorder`` is given, as the Makefile does
+    (by default ``--dist loadgroup`` puts the groups with the most tests first, and a lone
+    long test such as the adopt-data run last), so the short checks fill in at the end
+    instead of one worker running the last long one alone."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
