@@ -64,9 +64,33 @@ NOT_PASSED = {
 }
 
 
+def _pyenv_versions() -> str | None:
+    """Every Python pyenv has, the global ones first, for ``PYENV_VERSION``; None without pyenv.
+
+    uv may not download interpreters on this machine, so it must find installed ones, and
+    pyenv's shims answer only for the versions pyenv selects: a project's ``.python-version``
+    selects one (say 3.13) while ``make serve-model`` needs MLServer's 3.12. This selects
+    them all, as ``pyenv global 3.11 3.12 3.13`` does on a developer's machine.
+    """
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return None
+    listed = [
+        subprocess.run([pyenv, *command], capture_output=True, text=True, check=True).stdout
+        for command in (["global"], ["versions", "--bare", "--skip-aliases"])
+    ]
+    first, installed = listed[0].split(), listed[1].split()
+    return ":".join(dict.fromkeys(first + installed[::-1]))
+
+
+PYENV_VERSIONS = _pyenv_versions()
+
+
 def _environment(without_uv: bool = False) -> dict[str, str]:
     environ = {name: value for name, value in os.environ.items() if name not in NOT_PASSED}
     environ["UV_PYTHON_DOWNLOADS"] = "never"
+    if PYENV_VERSIONS:
+        environ["PYENV_VERSION"] = PYENV_VERSIONS
     if without_uv:  # a machine with only python3: the project's Makefile installs uv
         environ["PATH"] = os.pathsep.join(
             folder
