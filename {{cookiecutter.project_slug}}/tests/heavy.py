@@ -25,6 +25,7 @@ HEAVY_LIBRARIES = (
 {%- if cookiecutter.data_validation == "pandera" %}
     "pandera",
 {%- endif %}
+    "pyarrow",
     "skops",
     "sklearn",
 {%- if cookiecutter.serving != "none" %}

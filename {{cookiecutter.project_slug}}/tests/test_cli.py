@@ -37,6 +37,7 @@ EXPECTED_COMMANDS = {
 {%- if cookiecutter.serving != "none" %}
     "serve": "serving.main",
 {%- endif %}
+    "score": "scoring.main",
 {%- if cookiecutter.monitoring == "evidently" %}
     "monitor": "monitoring.main",
 {%- endif %}

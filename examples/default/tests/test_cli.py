@@ -31,6 +31,7 @@ EXPECTED_COMMANDS = {
     "evaluate": "evaluation.main",
     "register": "registry.main",
     "serve": "serving.main",
+    "score": "scoring.main",
     "monitor": "monitoring.main",
 }
 

@@ -10,6 +10,7 @@ HEAVY_LIBRARIES = (
     "matplotlib",
     "numpy",
     "pandas",
+    "pyarrow",
     "skops",
     "sklearn",
 )

@@ -28,6 +28,7 @@ EXPECTED_COMMANDS = {
     "train": "training.main",
     "evaluate": "evaluation.main",
     "register": "registry.main",
+    "score": "scoring.main",
 }
 
 

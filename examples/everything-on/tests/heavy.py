@@ -15,6 +15,7 @@ HEAVY_LIBRARIES = (
     "numpy",
     "pandas",
     "pandera",
+    "pyarrow",
     "skops",
     "sklearn",
     "sqlalchemy",

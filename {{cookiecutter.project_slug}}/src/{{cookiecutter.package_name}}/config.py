@@ -141,6 +141,16 @@ class StoreSettings:
             raise ConfigError(
                 f"store.url: expected none, s3://bucket/prefix or a folder, got {self.url!r}"
             )
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoringSettings:
+    output_dir: Path
+    chunk_rows: int
+
+    def __post_init__(self) -> None:
+        if self.chunk_rows < 1:
+            raise ConfigError(f"scoring.chunk_rows: expected at least 1, got {self.chunk_rows}")
 {%- if cookiecutter.serving != "none" %}
 
 
@@ -189,6 +199,7 @@ class Settings:
 {%- endif %}
     registry: RegistrySettings
     store: StoreSettings
+    scoring: ScoringSettings
 {%- if cookiecutter.serving != "none" %}
     serving: ServingSettings
 {%- endif %}

@@ -138,6 +138,16 @@ class StoreSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class ScoringSettings:
+    output_dir: Path
+    chunk_rows: int
+
+    def __post_init__(self) -> None:
+        if self.chunk_rows < 1:
+            raise ConfigError(f"scoring.chunk_rows: expected at least 1, got {self.chunk_rows}")
+
+
+@dataclasses.dataclass(frozen=True)
 class ServingSettings:
     host: str
     port: int
@@ -169,6 +179,7 @@ class Settings:
     tracking: TrackingSettings
     registry: RegistrySettings
     store: StoreSettings
+    scoring: ScoringSettings
     serving: ServingSettings
     monitoring: MonitoringSettings
 

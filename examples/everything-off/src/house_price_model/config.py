@@ -112,6 +112,16 @@ class StoreSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class ScoringSettings:
+    output_dir: Path
+    chunk_rows: int
+
+    def __post_init__(self) -> None:
+        if self.chunk_rows < 1:
+            raise ConfigError(f"scoring.chunk_rows: expected at least 1, got {self.chunk_rows}")
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     project: ProjectSettings
     logging: LoggingSettings
@@ -120,6 +130,7 @@ class Settings:
     evaluation: EvaluationSettings
     registry: RegistrySettings
     store: StoreSettings
+    scoring: ScoringSettings
 
 
 # Environment variable -> (section, key) it overrides.

@@ -87,6 +87,22 @@ def predictions(model: Any, features: pd.DataFrame) -> list[Any]:
     return model.predict_proba(features).tolist()
 
 
+def prediction_columns(model: Any, features: pd.DataFrame) -> dict[str, Any]:
+    """The columns batch scoring adds for ``features``: the likeliest class, then each
+    class's probability."""
+    import numpy as np
+
+    probabilities = model.predict_proba(features)
+    labels = np.asarray(schema.CLASSES, dtype=object)[probabilities.argmax(axis=1)]
+    return {
+        f"predicted_{schema.TARGET}": labels,
+        **{
+            f"probability_{name}": probabilities[:, index]
+            for index, name in enumerate(schema.CLASSES)
+        },
+    }
+
+
 def answers(values: np.ndarray) -> list[dict[str, Any]]:
     """The answer for each record: its likeliest class and every class's probability."""
     best = values.argmax(axis=1).tolist()

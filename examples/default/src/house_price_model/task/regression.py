@@ -71,6 +71,11 @@ def predictions(model: Any, features: pd.DataFrame) -> list[Any]:
     return model.predict(features).tolist()
 
 
+def prediction_columns(model: Any, features: pd.DataFrame) -> dict[str, Any]:
+    """The columns batch scoring adds for ``features``: the predicted number."""
+    return {f"predicted_{schema.TARGET}": model.predict(features)}
+
+
 def answers(values: np.ndarray) -> list[float]:
     """The answer for each record: its predicted number."""
     return values.tolist()

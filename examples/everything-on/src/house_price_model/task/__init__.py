@@ -1,7 +1,7 @@
 """What the model predicts: the estimator, the target's cleaning, the metrics (with the
-way each one is better), the evaluation plots, the answer per record and how adopt-data
-reads a new target. The other stages use only these names, so they are the same whatever
-the task."""
+way each one is better), the evaluation plots, the answer per record, the columns of a
+scored batch and how adopt-data reads a new target. The other stages use only these
+names, so they are the same whatever the task."""
 
 from .regression import (
     ANSWER,
@@ -23,6 +23,7 @@ from .regression import (
     logged,
     plot,
     predicted,
+    prediction_columns,
     predictions,
     score,
     target_lines,
@@ -50,6 +51,7 @@ __all__ = [
     "logged",
     "plot",
     "predicted",
+    "prediction_columns",
     "predictions",
     "score",
     "target_lines",
