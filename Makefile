@@ -56,10 +56,11 @@ examples: install ## rebake examples/: the default, everything-on and everything
 demo: install ## bake the default project into demo/, run its pipeline, serve a prediction
 	$(RUN) python scripts/demo.py --uv $(UV) --output $(DEMO_DIR)
 
-bench: install ## bake time, time to first green, pipeline, CLI start-up, serving vs mlflow
+bench: install ## bake time, time to first green, pipeline, CLI start-up, serving and batch scoring vs mlflow
 	$(RUN) python benchmarks/bake_time.py
 	UV=$(UV) $(RUN) python benchmarks/project.py
 	UV=$(UV) $(RUN) python benchmarks/serving.py
+	UV=$(UV) $(RUN) python benchmarks/scoring.py
 
 clean: ## remove the environments, caches and the demo
 	rm -rf $(TOOLS) .venv .pytest_cache .ruff_cache $(DEMO_DIR)
