@@ -39,12 +39,11 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from serving import ROOT, BenchmarkError, bake_project, project_facts, server_env
+from serving import ROOT, BenchmarkError, bake_project, project_facts, report_main, server_env
 
 DEFAULT_OUTPUT = ROOT / "benchmarks" / "results" / "scoring.json"
 DEFAULT_ROWS = (10_000, 100_000, 1_000_000)
@@ -202,17 +201,7 @@ def main() -> int:
     args = parser.parse_args()
     if min(args.rows) < 1 or args.repeat < 1:
         parser.error("--rows and --repeat must be at least 1")
-    try:
-        with tempfile.TemporaryDirectory(prefix="scoring-bench-") as tmp:
-            report = run(args, Path(tmp))
-    except BenchmarkError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print_report(report)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\nfigures written to {args.output}", file=sys.stderr)
-    return 0
+    return report_main(args, run, print_report, "scoring-bench-")
 
 
 if __name__ == "__main__":

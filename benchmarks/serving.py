@@ -692,11 +692,15 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     }
 
 
-def main() -> int:
-    """Run the benchmark, print the figures and write them as JSON."""
-    args = parse_args()
+def report_main(
+    args: argparse.Namespace,
+    run: Callable[[argparse.Namespace, Path], dict[str, Any]],
+    print_report: Callable[[dict[str, Any]], None],
+    prefix: str,
+) -> int:
+    """Run a benchmark in a temporary folder, print its figures and write them as JSON."""
     try:
-        with tempfile.TemporaryDirectory(prefix="serving-bench-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
             report = run(args, Path(tmp))
     except BenchmarkError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -706,6 +710,11 @@ def main() -> int:
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"\nfigures written to {args.output}", file=sys.stderr)
     return 0
+
+
+def main() -> int:
+    """Run the benchmark, print the figures and write them as JSON."""
+    return report_main(parse_args(), run, print_report, "serving-bench-")
 
 
 if __name__ == "__main__":
