@@ -306,7 +306,7 @@ def expected_resources(answers: dict[str, str]) -> set[tuple[str, str]]:
     slug = answers["slug"]
     expected = set()
     if answers["orchestrator"] == "none":  # with Airflow, its DAGs run the stages instead
-        expected.add(("CronJob", f"{slug}-pipeline"))
+        expected |= {("CronJob", f"{slug}-pipeline"), ("CronJob", f"{slug}-scoring")}
         if answers["monitoring"] == "evidently":
             expected.add(("CronJob", f"{slug}-monitoring"))
     if answers["serving"] != "none":

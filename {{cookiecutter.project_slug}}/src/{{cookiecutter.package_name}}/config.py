@@ -145,6 +145,7 @@ class StoreSettings:
 
 @dataclasses.dataclass(frozen=True)
 class ScoringSettings:
+    input: str
     output_dir: Path
     chunk_rows: int
 
@@ -221,6 +222,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "MLFLOW_TRACKING_URI": ("tracking", "uri"),
 {%- endif %}
     "ARTIFACT_STORE": ("store", "url"),
+    "SCORING_INPUT": ("scoring", "input"),
 {%- if cookiecutter.serving != "none" %}
     "HOST": ("serving", "host"),
     "PORT": ("serving", "port"),

@@ -29,6 +29,7 @@ REPOSITORY = f"{{ cookiecutter.__image_shape }}-train"
 ORDER = {
     f"{PACKAGE}_ingestion": ["ingest"{% if cookiecutter.data_validation == "pandera" %}, "validate"{% endif %}],
     f"{PACKAGE}_training": ["train", "evaluate", "register"],
+    f"{PACKAGE}_scoring": ["score"],
 {%- if cookiecutter.monitoring == "evidently" %}
     f"{PACKAGE}_monitoring": ["monitor"],
 {%- endif %}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from house_price_model.config import load_settings
 from house_price_model.scoring.main import run
 
 from ..cases import CATEGORY, NUMBER, WHOLE, above_range, other_record, unknown_category
-from ..conftest import ROOT
+from ..conftest import ROOT, make_workspace
 from ..test_failed_runs import tools_environment
 
 OUTPUTS = ("predictions.csv", "rejects.csv", "summary.json")
@@ -165,3 +166,22 @@ def test_score_without_a_champion_says_to_run_the_pipeline(
     assert main(["score", str(batch), "--output", "scores"]) == 1
     assert "run the pipeline first" in capsys.readouterr().err
     assert not (workspace / "scores").exists()
+
+
+def test_a_pod_scores_the_store_s_input_into_the_store(
+    trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the CronJob runs it: a fresh folder with an artefact store fetches the champion
+    and ``scoring.input`` from the store and sends the scores back to it."""
+    store = tmp_path / "store"
+    settings = load_settings(environ={})
+    champion, source = settings.registry.champion_dir, Path(settings.scoring.input)
+    shutil.copytree(trained / champion, store / champion)
+    (store / source).parent.mkdir(parents=True)
+    shutil.copy2(trained / source, store / source)
+    monkeypatch.chdir(make_workspace(tmp_path / "pod"))
+    monkeypatch.setenv("ARTIFACT_STORE", str(store))
+    assert main(["score"]) == 0
+    summary = json.loads((store / settings.scoring.output_dir / "summary.json").read_text())
+    assert summary["rows_read"] == len(read_csv(trained / source))
+    assert summary["rows_scored"] + summary["rows_rejected"] == summary["rows_read"] > 0

@@ -113,6 +113,7 @@ class StoreSettings:
 
 @dataclasses.dataclass(frozen=True)
 class ScoringSettings:
+    input: str
     output_dir: Path
     chunk_rows: int
 
@@ -139,6 +140,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "LOG_JSON": ("logging", "json"),
     "DATA_SOURCE": ("data", "source"),
     "ARTIFACT_STORE": ("store", "url"),
+    "SCORING_INPUT": ("scoring", "input"),
 }
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TRUE = {"1", "true", "yes", "on"}

@@ -139,6 +139,7 @@ class StoreSettings:
 
 @dataclasses.dataclass(frozen=True)
 class ScoringSettings:
+    input: str
     output_dir: Path
     chunk_rows: int
 
@@ -193,6 +194,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "DATA_VERSION": ("versioning", "version"),
     "MLFLOW_TRACKING_URI": ("tracking", "uri"),
     "ARTIFACT_STORE": ("store", "url"),
+    "SCORING_INPUT": ("scoring", "input"),
     "HOST": ("serving", "host"),
     "PORT": ("serving", "port"),
     "DATABASE_URL": ("serving", "database_url"),

@@ -29,6 +29,7 @@ REPOSITORY = f"ghcr.io/{ORGANISATION}/{PROJECT}-train"
 ORDER = {
     f"{PACKAGE}_ingestion": ["ingest", "validate"],
     f"{PACKAGE}_training": ["train", "evaluate", "register"],
+    f"{PACKAGE}_scoring": ["score"],
     f"{PACKAGE}_monitoring": ["monitor"],
 }
 # Volume types the restricted profile allows.

@@ -1,5 +1,6 @@
-"""Batch scoring: ``score INPUT [--output FOLDER]`` predicts every record of a CSV or
-Parquet file with the champion.
+"""Batch scoring: ``score [INPUT] [--output FOLDER]`` predicts every record of a CSV or
+Parquet file (``scoring.input`` by default) with the champion. With an artefact store
+(``store.url``), ``scoring.input`` is fetched from it and the output folder sent to it.
 
 The file is read ``scoring.chunk_rows`` records at a time, so memory stays bounded however
 long it is. Each record is checked against the rules of ``schema.py`` that a request
@@ -119,14 +120,15 @@ def as_model_reads(features: pd.DataFrame) -> pd.DataFrame:
     return features.astype(whole)
 
 
-def run(settings: Settings, records: str, output: str | None = None) -> int:
-    """Score the file ``records`` with the champion into ``output``; return the exit status."""
+def run(settings: Settings, records: str | None = None, output: str | None = None) -> int:
+    """Score the file ``records`` (default ``scoring.input``) with the champion into
+    ``output`` (default ``scoring.output_dir``); return the exit status."""
     import pandas as pd
 
     from ..task import prediction_columns
 
     started = time.monotonic()
-    path = Path(records)
+    path = Path(records or settings.scoring.input)
     if path.suffix.lower() not in FORMATS:
         raise DataError(f"{path}: expected a .csv or .parquet file")
     if not path.is_file():

@@ -10,9 +10,10 @@ COMMAND = Command(
         (
             "records",
             {
+                "nargs": "?",
                 "metavar": "INPUT",
                 "help": "records to score: a .csv or .parquet file with the schema's features "
-                "(other columns are copied to the predictions)",
+                "(other columns are copied to the predictions; default: scoring.input)",
             },
         ),
         (
@@ -24,6 +25,6 @@ COMMAND = Command(
             },
         ),
     ),
-    reads=("registry.champion_dir",),
+    reads=("registry.champion_dir", "scoring.input"),
     writes=("scoring.output_dir",),
 )
