@@ -37,7 +37,7 @@ from .template import (
 )
 
 COMBINATIONS = pairwise_combinations()
-TARGETS = ("install", "lint", "test", "docs", "pipeline")
+TARGETS = ("install", "lint", "test", "docs", "pipeline", "score")
 # The uv the template's Makefile installed (make test passes it); a uv on PATH otherwise.
 UV = os.environ.get("TEMPLATE_UV") or shutil.which("uv")
 
@@ -140,6 +140,9 @@ def test_make_install_lint_test_pipeline(
     champion = json.loads((project / "models" / "champion" / "model.json").read_text())
     assert champion["registry_version"] == "1"
     assert champion["version"] == f"1+{champion['sha256'][:12]}"
+    scored = json.loads((project / "data" / "scored" / "summary.json").read_text())
+    assert scored["rows_scored"] > 0, scored  # make score: the champion on scoring.input
+    assert scored["model_version"] == champion["version"], scored
     if answers["data_versioning"] == "dvc":
         assert (project / "dvc.lock").is_file()
     if answers["experiment_tracking"] == "mlflow":
@@ -268,6 +271,11 @@ def test_adopt_data_then_lint_test_pipeline_predict_and_monitor_with_no_edit(
         _run(["make", target_name, *uv], project, environ)
     metrics = json.loads((project / "reports" / "metrics.json").read_text())
     assert metrics["promote"] is True, metrics["reasons"]
+    # The whole table, its target column carried through: every row fits the inferred schema.
+    _run(["make", "score", f"INPUT={table}", *uv], project, environ)
+    scored = json.loads((project / "data" / "scored" / "summary.json").read_text())
+    rows = sum(1 for _ in csv.DictReader(table.open(encoding="utf-8")))
+    assert (scored["rows_read"], scored["rows_scored"]) == (rows, rows), scored
     row = next(csv.DictReader(table.open(encoding="utf-8")))
     record = {name: float(value) for name, value in row.items() if name != target}
     answer = _predict_with_the_service(project, environ, record)
