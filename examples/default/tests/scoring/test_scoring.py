@@ -159,6 +159,27 @@ def test_a_file_without_a_feature_stops_and_keeps_the_last_scores(
     assert not [path for path in output.parent.iterdir() if path.name.startswith(f".{output.name}")]
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("records.parquet", b"not parquet", "not a readable Parquet file"),
+        ("records.csv", b"", "empty file"),
+        ("records.json", b"[]", "expected a .csv or .parquet file"),
+        ("absent.csv", None, "file not found"),
+    ],
+)
+def test_a_file_that_cannot_be_read_stops_with_one_line(
+    trained: Path, capsys: pytest.CaptureFixture[str], name: str, content: bytes | None, reason: str
+) -> None:
+    if content is not None:
+        (trained / name).write_bytes(content)
+    assert main(["score", name, "--output", "scores"]) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"error: score: {name}: {reason}"), errors
+    assert not (trained / "scores").exists()
+
+
 def test_score_without_a_champion_says_to_run_the_pipeline(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

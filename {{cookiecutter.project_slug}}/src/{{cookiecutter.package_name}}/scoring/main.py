@@ -49,11 +49,10 @@ def chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
         import pyarrow.parquet
 
         try:
-            table = pyarrow.parquet.ParquetFile(path)
+            for batch in pyarrow.parquet.ParquetFile(path).iter_batches(batch_size=rows):
+                yield batch.to_pandas()
         except (OSError, pyarrow.ArrowException) as error:
             raise DataError(f"{path}: not a readable Parquet file ({error})") from None
-        for batch in table.iter_batches(batch_size=rows):
-            yield batch.to_pandas()
         return
     try:
         reader = pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=rows)
