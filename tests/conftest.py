@@ -73,8 +73,8 @@ def pytest_terminal_summary(terminalreporter, config) -> None:
     if generated:
         terminalreporter.write_line(
             f"generated projects: {generated} combinations installed with uv; "
-            "make lint, test, docs and pipeline passed; the served ones answered their README's "
-            "request"
+            "make lint, test, docs, pipeline and score passed; the served ones answered their "
+            "README's request"
         )
     services = passed_with(reports, "runs_against_services")
     if services:
