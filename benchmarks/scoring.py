@@ -34,16 +34,21 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from serving import ROOT, BenchmarkError, bake_project, project_facts, report_main, server_env
+from serving import (
+    ROOT,
+    BenchmarkError,
+    bake_project,
+    project_facts,
+    report_main,
+    server_env,
+    when_and_where,
+)
 
 DEFAULT_OUTPUT = ROOT / "benchmarks" / "results" / "scoring.json"
 DEFAULT_ROWS = (10_000, 100_000, 1_000_000)
@@ -151,12 +156,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     largest, smallest = sizes[-1], sizes[0]
     memory = largest["generated"]["peak_mib"] / smallest["generated"]["peak_mib"]
     return {
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "platform": platform.platform(),
-            "cpu_count": os.cpu_count(),
-            "python": platform.python_version(),
-        },
+        **when_and_where(),
         "project": str(project) if args.project else "(baked default project, deleted)",
         "repeat": args.repeat,
         "sizes": sizes,

@@ -667,13 +667,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     }
     servers = {key: benchmark(new, project, work, args) for key, new in factories.items()}
     return {
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "platform": platform.platform(),
-            "machine": platform.machine(),
-            "cpu_count": os.cpu_count(),
-            "python": platform.python_version(),
-        },
+        **when_and_where(),
         "project": {
             "path": str(project) if args.project else "(baked default project, deleted)",
             "model": f"models:/{model_name}@{ALIAS}",
@@ -689,6 +683,19 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "servers": servers,
         "agreement": agreement(servers),
         "ratios": ratios(servers, args.concurrency),
+    }
+
+
+def when_and_where() -> dict[str, Any]:
+    """The time of a run and the machine it ran on, for a benchmark's report."""
+    return {
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "platform": platform.platform(),
+            "machine": platform.machine(),
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+        },
     }
 
 
